@@ -1,0 +1,154 @@
+"""The one backward pass shared by Value and Tensor, and the switches that steer recording.
+
+A graph node (Value or Tensor) has `_parents` (a tuple, in order), a `grad`, and two methods the
+pass calls: `_backward_step(create_graph, release)` pushes the node's grad into its parents, and
+`_check_finite()` is used by anomaly mode. Nothing here knows about floats or arrays.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Sequence
+
+
+class Mode:
+    """Global switches read when a node is created or a backward pass runs."""
+
+    grad_enabled: bool = True  # record parents and local derivatives?
+    anomaly: bool = False  # check every gradient for NaN/inf during backward?
+    scope: str | None = None  # name of the nn module whose forward is running ("Net/Affine1")
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Operations inside record no graph (inference, optimizer updates)."""
+    previous = Mode.grad_enabled
+    Mode.grad_enabled = False
+    try:
+        yield
+    finally:
+        Mode.grad_enabled = previous
+
+
+@contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record the graph again inside a `no_grad` block."""
+    previous = Mode.grad_enabled
+    Mode.grad_enabled = True
+    try:
+        yield
+    finally:
+        Mode.grad_enabled = previous
+
+
+def is_grad_enabled() -> bool:
+    return Mode.grad_enabled
+
+
+@contextmanager
+def scope(name: str) -> Iterator[None]:
+    """Tag every node created inside with `name` (nested scopes join with '/'); viz groups by it."""
+    previous = Mode.scope
+    Mode.scope = name if previous is None else f"{previous}/{name}"
+    try:
+        yield
+    finally:
+        Mode.scope = previous
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise as soon as a backward step produces NaN or inf, naming the operation."""
+    previous = Mode.anomaly
+    Mode.anomaly = True
+    try:
+        yield
+    finally:
+        Mode.anomaly = previous
+
+
+def topological_order(roots: Iterable[Any]) -> list:
+    """Every node the roots depend on, each after all of its parents. Iterative: no depth limit."""
+    order: list = []
+    seen: set = set()
+    stack = [(root, False) for root in roots]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        for parent in node._parents:
+            if parent not in seen:
+                stack.append((parent, False))
+    return order
+
+
+def backward(roots: Sequence[Any], seeds: Sequence[Any], *, retain_graph: bool = False,
+             create_graph: bool = False) -> None:
+    """The chain rule over the graph of `roots`, each seeded with its gradient.
+
+    Intermediate nodes are reset first and then hold this pass's gradient; leaves accumulate.
+    With `create_graph` the gradients are themselves graph nodes, so they can be differentiated.
+    Unless `retain_graph` (implied by `create_graph`), what operations saved is released.
+    """
+    order = topological_order(roots)
+    for node in order:
+        if node._parents:
+            node.grad = node._NO_GRAD
+    for root, seed in zip(roots, seeds):
+        root._accumulate(seed)
+    release = not (retain_graph or create_graph)
+    anomaly = Mode.anomaly
+    previous = Mode.grad_enabled
+    Mode.grad_enabled = create_graph
+    try:
+        for node in reversed(order):
+            if node._parents:
+                node._backward_step(create_graph, release)
+                if anomaly:
+                    for parent in node._parents:
+                        if not parent._check_finite():
+                            raise FloatingPointError(
+                                f"anomaly: the backward step of {node._op_name()} produced a "
+                                f"non-finite gradient for its input {parent!r}")
+    finally:
+        Mode.grad_enabled = previous
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, *, create_graph: bool = False,
+         retain_graph: bool | None = None) -> list:
+    """d(outputs)/d(inputs) as a list, like torch.autograd.grad; leaves' `.grad` are left as they were.
+
+    An input the outputs do not depend on gets a zero gradient (never None).
+    """
+    outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
+    seeds = [out._seed(g, "grad") for out, g in zip(outputs, grad_outputs)]
+    order = topological_order(outputs + inputs)
+    leaves = [node for node in order if not node._parents]
+    kept = [leaf.grad for leaf in leaves]
+    for leaf in leaves:
+        leaf.grad = leaf._NO_GRAD
+    try:
+        backward(outputs, seeds, create_graph=create_graph,
+                 retain_graph=create_graph if retain_graph is None else retain_graph)
+        return [node._grad_or_zero() for node in inputs]
+    finally:
+        for leaf, g in zip(leaves, kept):
+            leaf.grad = g
+
+
+def zero_grad(*roots: Any) -> None:
+    """Set the gradient of every leaf in the graphs of `roots` to zero (leaves accumulate)."""
+    for node in topological_order(roots):
+        if not node._parents:
+            node.grad = node._NO_GRAD

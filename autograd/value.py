@@ -1,0 +1,357 @@
+"""`Value`: a scalar that records how it was computed, so that backward() can apply the chain rule.
+
+Each operation is one `Rule`: its symbol, its forward on floats, and its local derivatives
+d(out)/d(input). The derivative formulas use only arithmetic that works on floats *and* on Values:
+the forward pass stores them as plain floats on the node, and `backward(create_graph=True)`
+evaluates the same formulas on Values, which is how higher-order derivatives come out.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from functools import lru_cache
+from typing import Any, Callable, NamedTuple, Union
+
+from . import engine
+from .engine import Mode
+
+Number = Union[int, float]
+_INF = math.inf
+
+
+class Rule(NamedTuple):
+    name: str  # what errors and repr call it
+    symbol: str  # what the drawing shows in the operation circle
+    forward: Callable[..., float]  # floats in, float out; raises with a clear message on bad input
+    local: Callable[..., tuple]  # (inputs..., out) -> d(out)/d(each input); floats or Values
+
+
+def _polymorphic(float_fn: Callable, method: str) -> Callable:
+    """A function that applies math's `float_fn` to a float and the Value method to a Value."""
+    return lambda x: getattr(x, method)() if type(x) is Value else float_fn(x)
+
+
+_log = _polymorphic(math.log, "log")
+
+
+def _div(a: float, b: float) -> float:
+    if b == 0:
+        raise ZeroDivisionError(f"division: {a!r} / {b!r} divides by zero")
+    return a / b
+
+
+def _pow(a: float, b: float) -> float:
+    if a == 0 and b < 0:
+        raise ZeroDivisionError(f"power: 0 ** {b!r} divides by zero")
+    if a < 0 and b != int(b):
+        raise ValueError(f"power: {a!r} ** {b!r} is not a real number (a negative base needs an "
+                         "integer exponent)")
+    try:
+        return a ** b
+    except OverflowError:
+        raise OverflowError(f"power: {a!r} ** {b!r} overflows a float") from None
+
+
+def _pow_local(a, b, out):
+    # d/db a**b = a**b * ln a needs a > 0; the exponent of a Value ** Value always gets a gradient.
+    if a <= 0:
+        raise ValueError(f"power: the gradient of {a!r} ** b with respect to the exponent b needs "
+                         "a positive base (it is a**b * ln a); use a constant exponent, "
+                         "e.g. x ** 2.0, if you do not need that gradient")
+    return b * a ** (b - 1), out * _log(a)
+
+
+def _exp(a: float) -> float:
+    try:
+        return math.exp(a)
+    except OverflowError:
+        raise OverflowError(f"exp: exp({a!r}) overflows a float (largest argument is ~709.78)") from None
+
+
+def _logf(a: float) -> float:
+    if a <= 0:
+        raise ValueError(f"log: log({a!r}) is undefined (log needs a positive number)")
+    return math.log(a)
+
+
+def _sqrt(a: float) -> float:
+    if a < 0:
+        raise ValueError(f"sqrt: sqrt({a!r}) is undefined (sqrt needs a number >= 0)")
+    return math.sqrt(a)
+
+
+def _sqrt_local(a, out):
+    if out == 0:
+        raise ValueError("sqrt: the derivative of sqrt at 0 is infinite; shift the input "
+                         "(sqrt(x + eps)) or run under no_grad() if you need only the value")
+    return (0.5 / out,)
+
+
+def _sigmoid(a: float) -> float:
+    # the two branches keep exp from overflowing for large |a|
+    if a >= 0:
+        return 1.0 / (1.0 + math.exp(-a))
+    e = math.exp(a)
+    return e / (1.0 + e)
+
+
+ADD = Rule("add", "+", lambda a, b: a + b, lambda a, b, out: (1.0, 1.0))
+SUB = Rule("sub", "−", lambda a, b: a - b, lambda a, b, out: (1.0, -1.0))
+MUL = Rule("mul", "×", lambda a, b: a * b, lambda a, b, out: (b, a))
+DIV = Rule("div", "/", _div, lambda a, b, out: (1 / b, -out / b))
+POW = Rule("pow", "**", _pow, _pow_local)
+NEG = Rule("neg", "−", lambda a: -a, lambda a, out: (-1.0,))
+EXP = Rule("exp", "exp", _exp, lambda a, out: (out,))
+LOG = Rule("log", "log", _logf, lambda a, out: (1 / a,))
+TANH = Rule("tanh", "tanh", math.tanh, lambda a, out: (1 - out * out,))
+SIGMOID = Rule("sigmoid", "σ", _sigmoid, lambda a, out: (out * (1 - out),))
+RELU = Rule("relu", "ReLU", lambda a: a if a > 0 else 0.0, lambda a, out: (1.0 if a > 0 else 0.0,))
+SQRT = Rule("sqrt", "√", _sqrt, _sqrt_local)
+ABS = Rule("abs", "abs", abs, lambda a, out: (1.0 if a > 0 else -1.0 if a < 0 else 0.0,))
+
+
+@lru_cache(maxsize=256)
+def power_rule(n: float) -> Rule:
+    """x ** n for a constant exponent n: one parent, d/dx = n * x**(n-1)."""
+    def forward(a: float) -> float:
+        return _pow(a, n)
+
+    def local(a, out):
+        if a == 0 and n < 1 and n != 0:
+            raise ValueError(f"power: the derivative of x ** {n!r} at x = 0 is infinite")
+        return (n * a ** (n - 1),) if n != 1 else (1.0,)
+
+    shown = int(n) if n == int(n) else n
+    return Rule("pow", f"**{shown}", forward, local)
+
+
+class Value:
+    """A scalar graph node: data, grad, and the parents with their local derivatives."""
+
+    __slots__ = ("data", "grad", "_parents", "_local", "_rule", "label", "_scope")
+    _NO_GRAD = 0.0  # what grad is reset to: a Value's grad is never None
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        if type(data) is not float:
+            if isinstance(data, Value):
+                raise TypeError("Value(...) got a Value; use it directly")
+            if not isinstance(data, numbers.Real) or isinstance(data, bool):
+                raise TypeError(f"Value(...) takes a real number, got {type(data).__name__}")
+            data = float(data)
+        if not -_INF < data < _INF:
+            raise ValueError(f"Value(...) got {data!r}; a Value must be a finite number")
+        self.data = data
+        self.grad = 0.0
+        self._parents = ()
+        self._local = ()
+        self._rule = None
+        self.label = label
+        self._scope = Mode.scope
+
+    # ---- graph recording -------------------------------------------------------------------
+    @staticmethod
+    def _record(rule: Rule, parents: tuple) -> "Value":
+        """Run `rule` forward on the parents' data; record parents and local derivatives."""
+        args = [p.data for p in parents]
+        data = rule.forward(*args)
+        if not -_INF < data < _INF:
+            shown = ", ".join(repr(a) for a in args)
+            raise OverflowError(f"{rule.name}({shown}) = {data!r}: the result is not finite")
+        out = Value.__new__(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._scope = Mode.scope
+        if Mode.grad_enabled:
+            out._local = rule.local(*args, data)
+            out._parents = parents
+            out._rule = rule
+        else:
+            out._local = out._parents = ()
+            out._rule = None
+        return out
+
+    @staticmethod
+    def _lift(other: Any, op: str) -> "Value":
+        if type(other) is Value:
+            return other
+        if isinstance(other, numbers.Real) and not isinstance(other, bool):
+            return Value(float(other))
+        raise TypeError(f"unsupported operand for {op}: Value and {type(other).__name__} "
+                        "(use a Value or a Python number)")
+
+    # ---- arithmetic --------------------------------------------------------------------------
+    def __add__(self, other: Any) -> "Value":
+        return Value._record(ADD, (self, Value._lift(other, "+")))
+
+    def __radd__(self, other: Any) -> "Value":
+        return Value._record(ADD, (Value._lift(other, "+"), self))
+
+    def __sub__(self, other: Any) -> "Value":
+        return Value._record(SUB, (self, Value._lift(other, "-")))
+
+    def __rsub__(self, other: Any) -> "Value":
+        return Value._record(SUB, (Value._lift(other, "-"), self))
+
+    def __mul__(self, other: Any) -> "Value":
+        return Value._record(MUL, (self, Value._lift(other, "*")))
+
+    def __rmul__(self, other: Any) -> "Value":
+        return Value._record(MUL, (Value._lift(other, "*"), self))
+
+    def __truediv__(self, other: Any) -> "Value":
+        return Value._record(DIV, (self, Value._lift(other, "/")))
+
+    def __rtruediv__(self, other: Any) -> "Value":
+        return Value._record(DIV, (Value._lift(other, "/"), self))
+
+    def __pow__(self, other: Any) -> "Value":
+        if type(other) is Value:
+            return Value._record(POW, (self, other))
+        if isinstance(other, numbers.Real) and not isinstance(other, bool):
+            return Value._record(power_rule(float(other)), (self,))
+        raise TypeError(f"unsupported operand for **: Value and {type(other).__name__} "
+                        "(use a Value or a Python number)")
+
+    def __rpow__(self, other: Any) -> "Value":
+        return Value._record(POW, (Value._lift(other, "**"), self))
+
+    def __neg__(self) -> "Value":
+        return Value._record(NEG, (self,))
+
+    def __pos__(self) -> "Value":
+        return self
+
+    def exp(self) -> "Value":
+        return Value._record(EXP, (self,))
+
+    def log(self) -> "Value":
+        return Value._record(LOG, (self,))
+
+    def tanh(self) -> "Value":
+        return Value._record(TANH, (self,))
+
+    def sigmoid(self) -> "Value":
+        return Value._record(SIGMOID, (self,))
+
+    def relu(self) -> "Value":
+        return Value._record(RELU, (self,))
+
+    def sqrt(self) -> "Value":
+        return Value._record(SQRT, (self,))
+
+    def __abs__(self) -> "Value":
+        return Value._record(ABS, (self,))
+
+    abs = __abs__
+
+    # ---- comparisons: on data, no graph; hashing stays by identity (graphs use sets of nodes) --
+    def _other_data(self, other: Any) -> Any:
+        return other.data if type(other) is Value else other
+
+    def __eq__(self, other: Any) -> bool:
+        return self.data == self._other_data(other)
+
+    def __ne__(self, other: Any) -> bool:
+        return self.data != self._other_data(other)
+
+    def __lt__(self, other: Any) -> bool:
+        return self.data < self._other_data(other)
+
+    def __le__(self, other: Any) -> bool:
+        return self.data <= self._other_data(other)
+
+    def __gt__(self, other: Any) -> bool:
+        return self.data > self._other_data(other)
+
+    def __ge__(self, other: Any) -> bool:
+        return self.data >= self._other_data(other)
+
+    __hash__ = object.__hash__
+
+    def __float__(self) -> float:
+        return self.data
+
+    def item(self) -> float:
+        return self.data
+
+    # ---- backward ------------------------------------------------------------------------------
+    def backward(self, grad: Number = 1.0, *, retain_graph: bool = False,
+                 create_graph: bool = False) -> None:
+        """Fill `.grad` of every node this one depends on with d(self)/d(node).
+
+        Leaves accumulate across calls (zero them with `zero_grad`); intermediate nodes hold this
+        pass's gradient. With `create_graph=True` the gradients are Values that can be
+        differentiated again. A scalar graph keeps its local derivatives, so `retain_graph` is
+        accepted for symmetry with Tensor but never needed.
+        """
+        engine.backward([self], [self._seed(grad, "backward")],
+                        retain_graph=retain_graph, create_graph=create_graph)
+
+    def zero_grad(self) -> None:
+        """Set this node's grad to 0 (see `autograd.zero_grad` for every leaf of a graph)."""
+        self.grad = 0.0
+
+    # hooks used by the engine
+    def _seed(self, grad: Any, op: str) -> Any:
+        if grad is None:
+            grad = 1.0
+        if type(grad) is Value:
+            return grad
+        if not isinstance(grad, (int, float)) or isinstance(grad, bool):
+            raise TypeError(f"{op}: the seed gradient of a Value must be a number, "
+                            f"got {type(grad).__name__}")
+        return float(grad)
+
+    def _accumulate(self, g: Any) -> None:
+        self.grad = g if (type(self.grad) is float and self.grad == 0.0) else self.grad + g
+
+    def _backward_step(self, create_graph: bool, release: bool) -> None:
+        g = self.grad
+        if not create_graph:
+            for parent, d in zip(self._parents, self._local):
+                parent.grad += d * g
+            return
+        if type(g) is not Value:
+            g = Value(g)
+        locals_ = self._rule.local(*self._parents, self)
+        for parent, d in zip(self._parents, locals_):
+            contribution = d * g
+            current = parent.grad
+            parent.grad = contribution if (type(current) is float and current == 0.0) \
+                else current + contribution
+
+    def _check_finite(self) -> bool:
+        g = self.grad.data if type(self.grad) is Value else self.grad
+        return -_INF < g < _INF
+
+    def _grad_or_zero(self) -> Any:
+        return self.grad
+
+    def _op_name(self) -> str:
+        return self._rule.name if self._rule else "leaf"
+
+    # ---- display -------------------------------------------------------------------------------
+    @property
+    def parents(self) -> tuple:
+        """The inputs this node was computed from, in order (empty for a leaf)."""
+        return self._parents
+
+    @property
+    def op(self) -> str:
+        """The operation's symbol ('' for a leaf)."""
+        return self._rule.symbol if self._rule else ""
+
+    @property
+    def local_grads(self) -> tuple:
+        """d(self)/d(parent) for each parent, as recorded in the forward pass."""
+        return self._local
+
+    @property
+    def scope(self) -> str | None:
+        return self._scope
+
+    def __repr__(self) -> str:
+        grad = self.grad.data if type(self.grad) is Value else self.grad
+        name = f"{self.label}: " if self.label else ""
+        return f"Value({name}data={self.data:.6g}, grad={grad:.6g})"
