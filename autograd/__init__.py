@@ -1,7 +1,19 @@
-"""tracegrad's engine: `Value` (a scalar) and `Tensor` (a NumPy array) nodes, one backward pass."""
+"""tracegrad's engine: `Value` (a scalar) and `Tensor` (a NumPy array) nodes, one backward pass.
+
+    >>> from autograd import Value
+    >>> x, y = Value(1.0, label="x"), Value(2.0, label="y")
+    >>> z = (x + y) ** 2
+    >>> z.backward()
+    >>> x.grad  # dz/dx = 2(x + y)
+    6.0
+"""
 from .engine import (detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad, scope,
                      topological_order, zero_grad)
+from .tensor import Function, Tensor, tensor
+from .tensor_ops import (cross_entropy, exp, log, log_softmax, matmul, relu, sigmoid, softmax,
+                         tanh)
 from .value import Value
 
-__all__ = ["Value", "no_grad", "enable_grad", "is_grad_enabled", "grad", "scope",
-           "detect_anomaly", "topological_order", "zero_grad"]
+__all__ = ["Value", "Tensor", "tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled",
+           "grad", "scope", "detect_anomaly", "topological_order", "zero_grad", "softmax",
+           "log_softmax", "cross_entropy", "matmul", "exp", "log", "tanh", "sigmoid", "relu"]

@@ -70,20 +70,21 @@ def topological_order(roots: Iterable[Any]) -> list:
     """Every node the roots depend on, each after all of its parents. Iterative: no depth limit."""
     order: list = []
     seen: set = set()
-    stack = [(root, False) for root in roots]
+    stack = list(roots)
+    pop, push, extend, emit, mark = stack.pop, stack.append, stack.extend, order.append, seen.add
     while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node, True))
-        for parent in node._parents:
-            if parent not in seen:
-                stack.append((parent, False))
+        node = pop()
+        if node is _EMIT:  # all parents of the node below the marker are in `order` now
+            emit(pop())
+        elif node not in seen:
+            mark(node)
+            push(node)
+            push(_EMIT)
+            extend(node._parents)
     return order
+
+
+_EMIT = object()
 
 
 def backward(roots: Sequence[Any], seeds: Sequence[Any], *, retain_graph: bool = False,

@@ -125,6 +125,66 @@ def power_rule(n: float) -> Rule:
     return Rule("pow", f"**{shown}", forward, local)
 
 
+def _overflow(rule: Rule, args: tuple, data: float) -> None:
+    shown = ", ".join(repr(a) for a in args)
+    raise OverflowError(f"{rule.name}({shown}) = {data!r}: the result is not a finite number")
+
+
+def _unary(rule: Rule, a: "Value") -> "Value":
+    """Run a one-input rule forward; record the parent and the local derivative."""
+    x = a.data
+    data = rule.forward(x)
+    if not -_INF < data < _INF:
+        _overflow(rule, (x,), data)
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._scope = Mode.scope
+    if Mode.grad_enabled:
+        out._parents = (a,)
+        out._local = rule.local(x, data)
+        out._rule = rule
+    else:
+        out._parents = out._local = ()
+        out._rule = None
+    return out
+
+
+def _binary(rule: Rule, a: "Value", b: "Value") -> "Value":
+    """Run a two-input rule forward; record the parents and the local derivatives."""
+    x = a.data
+    y = b.data
+    data = rule.forward(x, y)
+    if not -_INF < data < _INF:
+        _overflow(rule, (x, y), data)
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._scope = Mode.scope
+    if Mode.grad_enabled:
+        out._parents = (a, b)
+        out._local = rule.local(x, y, data)
+        out._rule = rule
+    else:
+        out._parents = out._local = ()
+        out._rule = None
+    return out
+
+
+_new = object.__new__
+
+
+def _lift(other: Any, op: str) -> "Value":
+    if type(other) is Value:
+        return other
+    if isinstance(other, numbers.Real) and not isinstance(other, bool):
+        return Value(float(other))
+    raise TypeError(f"unsupported operand for {op}: Value and {type(other).__name__} "
+                    "(use a Value or a Python number)")
+
+
 class Value:
     """A scalar graph node: data, grad, and the parents with their local derivatives."""
 
@@ -149,99 +209,68 @@ class Value:
         self._scope = Mode.scope
 
     # ---- graph recording -------------------------------------------------------------------
-    @staticmethod
-    def _record(rule: Rule, parents: tuple) -> "Value":
-        """Run `rule` forward on the parents' data; record parents and local derivatives."""
-        args = [p.data for p in parents]
-        data = rule.forward(*args)
-        if not -_INF < data < _INF:
-            shown = ", ".join(repr(a) for a in args)
-            raise OverflowError(f"{rule.name}({shown}) = {data!r}: the result is not finite")
-        out = Value.__new__(Value)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        out._scope = Mode.scope
-        if Mode.grad_enabled:
-            out._local = rule.local(*args, data)
-            out._parents = parents
-            out._rule = rule
-        else:
-            out._local = out._parents = ()
-            out._rule = None
-        return out
-
-    @staticmethod
-    def _lift(other: Any, op: str) -> "Value":
-        if type(other) is Value:
-            return other
-        if isinstance(other, numbers.Real) and not isinstance(other, bool):
-            return Value(float(other))
-        raise TypeError(f"unsupported operand for {op}: Value and {type(other).__name__} "
-                        "(use a Value or a Python number)")
-
     # ---- arithmetic --------------------------------------------------------------------------
     def __add__(self, other: Any) -> "Value":
-        return Value._record(ADD, (self, Value._lift(other, "+")))
+        return _binary(ADD, self, (other if type(other) is Value else _lift(other, "+")))
 
     def __radd__(self, other: Any) -> "Value":
-        return Value._record(ADD, (Value._lift(other, "+"), self))
+        return _binary(ADD, (other if type(other) is Value else _lift(other, "+")), self)
 
     def __sub__(self, other: Any) -> "Value":
-        return Value._record(SUB, (self, Value._lift(other, "-")))
+        return _binary(SUB, self, (other if type(other) is Value else _lift(other, "-")))
 
     def __rsub__(self, other: Any) -> "Value":
-        return Value._record(SUB, (Value._lift(other, "-"), self))
+        return _binary(SUB, (other if type(other) is Value else _lift(other, "-")), self)
 
     def __mul__(self, other: Any) -> "Value":
-        return Value._record(MUL, (self, Value._lift(other, "*")))
+        return _binary(MUL, self, (other if type(other) is Value else _lift(other, "*")))
 
     def __rmul__(self, other: Any) -> "Value":
-        return Value._record(MUL, (Value._lift(other, "*"), self))
+        return _binary(MUL, (other if type(other) is Value else _lift(other, "*")), self)
 
     def __truediv__(self, other: Any) -> "Value":
-        return Value._record(DIV, (self, Value._lift(other, "/")))
+        return _binary(DIV, self, (other if type(other) is Value else _lift(other, "/")))
 
     def __rtruediv__(self, other: Any) -> "Value":
-        return Value._record(DIV, (Value._lift(other, "/"), self))
+        return _binary(DIV, (other if type(other) is Value else _lift(other, "/")), self)
 
     def __pow__(self, other: Any) -> "Value":
         if type(other) is Value:
-            return Value._record(POW, (self, other))
+            return _binary(POW, self, other)
         if isinstance(other, numbers.Real) and not isinstance(other, bool):
-            return Value._record(power_rule(float(other)), (self,))
+            return _unary(power_rule(float(other)), self)
         raise TypeError(f"unsupported operand for **: Value and {type(other).__name__} "
                         "(use a Value or a Python number)")
 
     def __rpow__(self, other: Any) -> "Value":
-        return Value._record(POW, (Value._lift(other, "**"), self))
+        return _binary(POW, (other if type(other) is Value else _lift(other, "**")), self)
 
     def __neg__(self) -> "Value":
-        return Value._record(NEG, (self,))
+        return _unary(NEG, self)
 
     def __pos__(self) -> "Value":
         return self
 
     def exp(self) -> "Value":
-        return Value._record(EXP, (self,))
+        return _unary(EXP, self)
 
     def log(self) -> "Value":
-        return Value._record(LOG, (self,))
+        return _unary(LOG, self)
 
     def tanh(self) -> "Value":
-        return Value._record(TANH, (self,))
+        return _unary(TANH, self)
 
     def sigmoid(self) -> "Value":
-        return Value._record(SIGMOID, (self,))
+        return _unary(SIGMOID, self)
 
     def relu(self) -> "Value":
-        return Value._record(RELU, (self,))
+        return _unary(RELU, self)
 
     def sqrt(self) -> "Value":
-        return Value._record(SQRT, (self,))
+        return _unary(SQRT, self)
 
     def __abs__(self) -> "Value":
-        return Value._record(ABS, (self,))
+        return _unary(ABS, self)
 
     abs = __abs__
 

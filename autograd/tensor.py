@@ -1,0 +1,357 @@
+"""`Tensor`: a NumPy array in the same graph as `Value`, with the same backward pass (engine.py).
+
+An operation is a `Function` (tensor_ops.py): `forward` on arrays and `backward` giving each
+input's gradient. `backward` is written with operations that arrays and Tensors both have, so the
+same formula runs on arrays in an ordinary pass and on Tensors under `create_graph=True`.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import engine
+from .engine import Mode
+
+
+def as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """The array a Tensor holds: floating point (float64 unless float32/16 was given)."""
+    if isinstance(data, Tensor):
+        raise TypeError("Tensor(...) got a Tensor; use it directly, or t.data for its array")
+    array = np.asarray(data, dtype=dtype)
+    if array.dtype.kind != "f":
+        if array.dtype.kind in "biu":
+            array = array.astype(np.float64)
+        else:
+            raise TypeError(f"Tensor(...) takes real numbers, got an array of {array.dtype}")
+    return array
+
+
+class Function:
+    """One operation: `forward(*arrays)` and `backward(g, *inputs, out)` side by side.
+
+    `backward` gets the upstream gradient and the inputs and output (arrays in an ordinary pass,
+    Tensors when the backward pass is itself recorded) and returns one gradient per input, already
+    summed back to that input's shape (None where the input needs none). Anything else it needs
+    it keeps on `self` in forward; that is released after backward unless retain_graph=True.
+    """
+
+    symbol = "?"
+    saves_values = True  # backward reads input/output values or `saved` (False: shapes suffice)
+    needs: tuple = ()  # which inputs need a gradient (set by apply)
+    saved: Any = None  # arrays kept by forward for backward
+    released = False
+
+    def forward(self, *xs: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, g: Any, *inputs_and_out: Any) -> tuple:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        """Drop what backward needed: the graph can still be drawn, not run backward again."""
+        self.saved = None
+        self.released = True
+
+    def __repr__(self) -> str:
+        return type(self).__name__
+
+
+def lift(x: Any, like: "Tensor", op: str) -> "Tensor":
+    """A constant Tensor for a Python number or array used beside `like` (in `like`'s dtype)."""
+    if isinstance(x, Tensor):
+        if x.data.dtype != like.data.dtype:
+            raise TypeError(f"{op}: dtypes differ ({like.data.dtype} and {x.data.dtype}); "
+                            f"convert one with .astype(...) (tracegrad never upcasts silently)")
+        return x
+    if isinstance(x, (numbers.Real, np.ndarray, list, tuple)) and not isinstance(x, bool):
+        return Tensor(np.asarray(x, dtype=like.data.dtype))
+    raise TypeError(f"unsupported operand for {op}: Tensor and {type(x).__name__} "
+                    "(use a Tensor, a NumPy array or a number)")
+
+
+def apply(fn: Function, *inputs: "Tensor") -> "Tensor":
+    """Run `fn` forward on the inputs' arrays; record the graph if any input needs a gradient."""
+    data = fn.forward(*[t.data for t in inputs])
+    out = _new(Tensor)
+    out.data = data
+    out.grad = None
+    out.label = ""
+    out._scope = Mode.scope
+    if Mode.grad_enabled and any(t.requires_grad for t in inputs):
+        fn.needs = tuple(t.requires_grad for t in inputs)
+        out.requires_grad = True
+        out._parents = inputs
+        out._fn = fn
+    else:
+        out.requires_grad = False
+        out._parents = ()
+        out._fn = None
+    return out
+
+
+_new = object.__new__
+
+
+class Tensor:
+    """A graph node holding a NumPy array: data, grad (same shape, None until reached), parents."""
+
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_fn", "label", "_scope")
+    _NO_GRAD = None
+    __array_priority__ = 1000  # ndarray + Tensor goes to Tensor.__radd__
+    __hash__ = object.__hash__
+
+    def __init__(self, data: Any, requires_grad: bool = False, label: str = "",
+                 dtype: Any = None) -> None:
+        self.data = as_array(data, dtype)
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self._parents = ()
+        self._fn = None
+        self.label = label
+        self._scope = Mode.scope
+
+    # ---- array-like properties ---------------------------------------------------------------
+    shape = property(lambda self: self.data.shape)
+    ndim = property(lambda self: self.data.ndim)
+    dtype = property(lambda self: self.data.dtype)
+    size = property(lambda self: self.data.size)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def item(self) -> float:
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def astype(self, dtype: Any) -> "Tensor":
+        return apply(ops.AsType(dtype), self)
+
+    def detach(self) -> "Tensor":
+        """The same array, cut from the graph."""
+        return Tensor(self.data)
+
+    # ---- display -----------------------------------------------------------------------------
+    @property
+    def parents(self) -> tuple:
+        return self._parents
+
+    @property
+    def op(self) -> str:
+        return self._fn.symbol if self._fn is not None else ""
+
+    @property
+    def scope(self) -> str | None:
+        return self._scope
+
+    def __repr__(self) -> str:
+        name = f", label={self.label!r}" if self.label else ""
+        body = np.array2string(self.data, precision=4, threshold=20, separator=", ")
+        dtype = "" if self.data.dtype == np.float64 else f", dtype={self.data.dtype}"
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        return f"Tensor({body}{dtype}{grad}{name})"
+
+    # ---- backward ----------------------------------------------------------------------------
+    def backward(self, grad: Any = None, *, retain_graph: bool = False,
+                 create_graph: bool = False) -> None:
+        """Fill `.grad` of every tensor this one depends on (that requires a gradient).
+
+        A scalar output needs no `grad`; any other output needs d(loss)/d(output) of its shape.
+        Leaves accumulate across calls; intermediate tensors hold this pass's gradient.
+        """
+        engine.backward([self], [self._seed(grad, "backward")], retain_graph=retain_graph,
+                        create_graph=create_graph)
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    def _seed(self, grad: Any, op: str) -> Any:
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"{op}: the output has shape {self.data.shape}, not a scalar; pass the "
+                    f"gradient of the loss with respect to it, e.g. "
+                    f"{op}(np.ones({self.data.shape})), or reduce it first with .sum()")
+            return np.ones_like(self.data)
+        if isinstance(grad, Tensor):
+            seed = grad
+        else:
+            seed = np.asarray(grad, dtype=self.data.dtype)
+        if seed.shape != self.data.shape:
+            raise ValueError(f"{op}: the gradient has shape {seed.shape} but the output has "
+                             f"shape {self.data.shape}; they must match")
+        return seed
+
+    def _accumulate(self, g: Any) -> None:
+        self.grad = g if self.grad is None else self.grad + g
+
+    def _backward_step(self, create_graph: bool, release: bool) -> None:
+        fn = self._fn
+        if fn.released and fn.saves_values:
+            raise RuntimeError(
+                f"backward through {fn!r} a second time: the arrays it saved were released "
+                "after the first backward(); pass retain_graph=True to the first call if you "
+                "need to run backward again")
+        g = self.grad
+        parents = self._parents
+        if create_graph:
+            if not isinstance(g, Tensor):
+                g = Tensor(g)
+            grads = fn.backward(g, *parents, self)
+        else:
+            if isinstance(g, Tensor):
+                g = g.data
+            grads = fn.backward(g, *[p.data for p in parents], self.data)
+        for parent, gp in zip(parents, grads):
+            if gp is None or not parent.requires_grad:
+                continue
+            if parent.grad is None:
+                if not parent._parents and not create_graph and (gp is g or gp.base is not None
+                                                                  or not gp.flags.writeable):
+                    gp = gp.copy()  # a leaf's grad is its own array, never a view of another's
+                parent.grad = gp
+            else:
+                parent.grad = parent.grad + gp
+        if release:
+            fn.release()
+
+    def _check_finite(self) -> bool:
+        g = self.grad
+        if g is None:
+            return True
+        return bool(np.isfinite(g.data if isinstance(g, Tensor) else g).all())
+
+    def _grad_or_zero(self) -> Any:
+        return self.grad if self.grad is not None else np.zeros_like(self.data)
+
+    def _op_name(self) -> str:
+        return repr(self._fn) if self._fn is not None else "leaf"
+
+    # ---- operations (defined in tensor_ops.py) -----------------------------------------------
+    def __add__(self, other: Any) -> "Tensor":
+        return apply(ops.Add(), self, lift(other, self, "+"))
+
+    def __radd__(self, other: Any) -> "Tensor":
+        return apply(ops.Add(), lift(other, self, "+"), self)
+
+    def __sub__(self, other: Any) -> "Tensor":
+        return apply(ops.Sub(), self, lift(other, self, "-"))
+
+    def __rsub__(self, other: Any) -> "Tensor":
+        return apply(ops.Sub(), lift(other, self, "-"), self)
+
+    def __mul__(self, other: Any) -> "Tensor":
+        return apply(ops.Mul(), self, lift(other, self, "*"))
+
+    def __rmul__(self, other: Any) -> "Tensor":
+        return apply(ops.Mul(), lift(other, self, "*"), self)
+
+    def __truediv__(self, other: Any) -> "Tensor":
+        return apply(ops.Div(), self, lift(other, self, "/"))
+
+    def __rtruediv__(self, other: Any) -> "Tensor":
+        return apply(ops.Div(), lift(other, self, "/"), self)
+
+    def __pow__(self, other: Any) -> "Tensor":
+        if isinstance(other, numbers.Real) and not isinstance(other, bool):
+            return apply(ops.PowConst(float(other)), self)
+        return apply(ops.Pow(), self, lift(other, self, "**"))
+
+    def __rpow__(self, other: Any) -> "Tensor":
+        return apply(ops.Pow(), lift(other, self, "**"), self)
+
+    def __neg__(self) -> "Tensor":
+        return apply(ops.Neg(), self)
+
+    def __pos__(self) -> "Tensor":
+        return self
+
+    def __matmul__(self, other: Any) -> "Tensor":
+        return ops.matmul(self, lift(other, self, "@"))
+
+    def __rmatmul__(self, other: Any) -> "Tensor":
+        return ops.matmul(lift(other, self, "@"), self)
+
+    matmul = __matmul__
+
+    def __getitem__(self, index: Any) -> "Tensor":
+        return apply(ops.GetItem(index), self)
+
+    def exp(self) -> "Tensor":
+        return apply(ops.Exp(), self)
+
+    def log(self) -> "Tensor":
+        return apply(ops.Log(), self)
+
+    def tanh(self) -> "Tensor":
+        return apply(ops.Tanh(), self)
+
+    def sigmoid(self) -> "Tensor":
+        return apply(ops.Sigmoid(), self)
+
+    def relu(self) -> "Tensor":
+        return apply(ops.Relu(), self)
+
+    def sqrt(self) -> "Tensor":
+        return self ** 0.5
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        return apply(ops.Sum(axis, keepdims), self)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        return apply(ops.Mean(axis, keepdims), self)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        return apply(ops.Max(axis, keepdims), self)
+
+    def reshape(self, *shape: Any) -> "Tensor":
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return apply(ops.Reshape(shape), self)
+
+    def transpose(self, *axes: Any) -> "Tensor":
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return apply(ops.Transpose(axes or None), self)
+
+    def swapaxes(self, a: int, b: int) -> "Tensor":
+        axes = list(range(self.data.ndim))
+        axes[a], axes[b] = axes[b], axes[a]
+        return apply(ops.Transpose(tuple(axes)), self)
+
+    @property
+    def T(self) -> "Tensor":
+        return self.transpose()
+
+    def softmax(self, axis: int = -1) -> "Tensor":
+        return apply(ops.Softmax(axis), self)
+
+    def log_softmax(self, axis: int = -1) -> "Tensor":
+        return apply(ops.LogSoftmax(axis), self)
+
+    # ---- comparisons: on data, no graph --------------------------------------------------------
+    def _cmp_data(self, other: Any) -> Any:
+        return other.data if isinstance(other, Tensor) else other
+
+    def __lt__(self, other: Any) -> np.ndarray:
+        return self.data < self._cmp_data(other)
+
+    def __le__(self, other: Any) -> np.ndarray:
+        return self.data <= self._cmp_data(other)
+
+    def __gt__(self, other: Any) -> np.ndarray:
+        return self.data > self._cmp_data(other)
+
+    def __ge__(self, other: Any) -> np.ndarray:
+        return self.data >= self._cmp_data(other)
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, label: str = "") -> Tensor:
+    """Shorthand for Tensor(...)."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, label=label)
+
+
+from . import tensor_ops as ops  # noqa: E402  (the operations need the Tensor class)

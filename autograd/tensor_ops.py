@@ -1,0 +1,559 @@
+"""The Tensor operations: each a `Function` with its forward and its backward side by side.
+
+In `backward`, `g` is d(loss)/d(output) and `x`, `a`, `b`, `out` are the inputs and output: arrays
+in an ordinary pass, Tensors when the backward pass is recorded (create_graph=True). The formulas
+use only what both have (arithmetic, @, .sum, .reshape, .transpose, .swapaxes and the helpers
+below), so each derivative is written once. Gradients are summed back to each input's shape.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .tensor import Function, Tensor, apply
+
+
+# ---- helpers that work on arrays and Tensors alike ------------------------------------------
+def _reduced_axes(shape: tuple, target: tuple) -> tuple:
+    lead = len(shape) - len(target)
+    return tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(target) if n == 1 and shape[lead + i] != 1)
+
+
+def sum_to(g: Any, shape: tuple) -> Any:
+    """`g` summed over the axes that broadcasting added or stretched, so it has `shape`."""
+    if g.shape == shape:
+        return g
+    if isinstance(g, Tensor):
+        return apply(SumTo(shape), g)
+    summed = g.sum(axis=_reduced_axes(g.shape, shape), keepdims=True)
+    return summed.reshape(shape) if summed.shape != shape else summed
+
+
+def broadcast_to(g: Any, shape: tuple) -> Any:
+    """`g` repeated along broadcast axes to `shape` (the adjoint of sum_to)."""
+    if g.shape == shape:
+        return g
+    if isinstance(g, Tensor):
+        return apply(BroadcastTo(shape), g)
+    return np.broadcast_to(g, shape)
+
+
+def _exp(x: Any) -> Any:
+    return x.exp() if isinstance(x, Tensor) else np.exp(x)
+
+
+def _log(x: Any) -> Any:
+    return x.log() if isinstance(x, Tensor) else np.log(x)
+
+
+def _softmax(x: Any, axis: int) -> Any:
+    return x.softmax(axis) if isinstance(x, Tensor) else _softmax_array(x, axis)
+
+
+def _data(x: Any) -> np.ndarray:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _broadcast(op: str, f: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    try:
+        return f(a, b)
+    except ValueError:
+        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together "
+                         "(trailing dimensions must be equal or 1); reshape one of them") from None
+
+
+def _keepdims_shape(shape: tuple, axis: Any) -> tuple:
+    if axis is None:
+        return (1,) * len(shape)
+    axes = (axis,) if isinstance(axis, int) else axis
+    axes = {a % len(shape) for a in axes}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _check_axis(op: str, shape: tuple, axis: Any) -> None:
+    axes = () if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)
+    for a in axes:
+        if not -len(shape) <= a < len(shape):
+            raise ValueError(f"{op}: axis {a} is out of range for shape {shape}")
+
+
+# ---- elementwise arithmetic ------------------------------------------------------------------
+class Add(Function):
+    symbol = "+"
+    saves_values = False
+
+    def forward(self, a, b):
+        return _broadcast("add", np.add, a, b)
+
+    def backward(self, g, a, b, out):
+        return sum_to(g, a.shape), sum_to(g, b.shape)
+
+
+class Sub(Function):
+    symbol = "−"
+    saves_values = False
+
+    def forward(self, a, b):
+        return _broadcast("sub", np.subtract, a, b)
+
+    def backward(self, g, a, b, out):
+        return sum_to(g, a.shape), sum_to(-g, b.shape)
+
+
+class Mul(Function):
+    symbol = "×"
+
+    def forward(self, a, b):
+        return _broadcast("mul", np.multiply, a, b)
+
+    def backward(self, g, a, b, out):
+        return (sum_to(g * b, a.shape) if self.needs[0] else None,
+                sum_to(g * a, b.shape) if self.needs[1] else None)
+
+
+class Div(Function):
+    symbol = "/"
+
+    def forward(self, a, b):
+        if (b == 0).any():
+            raise ZeroDivisionError(f"div: the divisor (shape {b.shape}) contains 0")
+        return _broadcast("div", np.divide, a, b)
+
+    def backward(self, g, a, b, out):
+        return (sum_to(g / b, a.shape) if self.needs[0] else None,
+                sum_to(-g * out / b, b.shape) if self.needs[1] else None)
+
+
+class Pow(Function):
+    """a ** b with a tensor exponent: d/da = b·a^(b−1), d/db = a^b·ln a (needs a > 0)."""
+    symbol = "**"
+
+    def forward(self, a, b):
+        out = _broadcast("pow", np.power, a, b)
+        if not np.isfinite(out).all():
+            raise ValueError(f"pow: a ** b is not finite (a negative base with a fractional "
+                             f"exponent, or 0 to a negative power); shapes {a.shape}, {b.shape}")
+        return out
+
+    def backward(self, g, a, b, out):
+        if self.needs[1] and (_data(a) <= 0).any():
+            raise ValueError("pow: the gradient of a ** b with respect to the exponent b needs "
+                             "a positive base (it is a**b · ln a); use a constant exponent if "
+                             "you need no gradient for it")
+        return (sum_to(g * b * a ** (b - 1), a.shape) if self.needs[0] else None,
+                sum_to(g * out * _log(a), b.shape) if self.needs[1] else None)
+
+
+class PowConst(Function):
+    """x ** n for a constant number n."""
+
+    def __init__(self, n: float) -> None:
+        self.n = n
+        self.symbol = f"**{int(n) if n == int(n) else n}"
+
+    def forward(self, x):
+        with np.errstate(all="ignore"):
+            out = x ** self.n
+        if not np.isfinite(out).all():
+            raise ValueError(f"pow: x ** {self.n} is undefined for some entries of x (shape "
+                             f"{x.shape}): a negative base needs an integer exponent, 0 a "
+                             "positive one")
+        return out
+
+    def backward(self, g, x, out):
+        n = self.n
+        return (g * n * x ** (n - 1),) if n != 1 else (g,)
+
+
+class Neg(Function):
+    symbol = "−"
+    saves_values = False
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, g, x, out):
+        return (-g,)
+
+
+class AsType(Function):
+    symbol = "astype"
+    saves_values = False
+
+    def __init__(self, dtype: Any) -> None:
+        self.dtype = np.dtype(dtype)
+
+    def forward(self, x):
+        if self.dtype.kind != "f":
+            raise TypeError(f"astype: a Tensor holds floating point numbers, not {self.dtype}")
+        return x.astype(self.dtype)
+
+    def backward(self, g, x, out):
+        return (g.astype(x.dtype),)
+
+
+# ---- elementwise functions -------------------------------------------------------------------
+class Exp(Function):
+    symbol = "exp"
+
+    def forward(self, x):
+        with np.errstate(over="ignore"):
+            out = np.exp(x)
+        if np.isinf(out).any():
+            raise OverflowError(f"exp: overflow for inputs up to {x.max():.6g} (shape {x.shape})")
+        return out
+
+    def backward(self, g, x, out):
+        return (g * out,)
+
+
+class Log(Function):
+    symbol = "log"
+
+    def forward(self, x):
+        if (x <= 0).any():
+            raise ValueError(f"log: undefined for {x[x <= 0].ravel()[0]!r} and any x <= 0 "
+                             f"(input shape {x.shape})")
+        return np.log(x)
+
+    def backward(self, g, x, out):
+        return (g / x,)
+
+
+class Tanh(Function):
+    symbol = "tanh"
+
+    def forward(self, x):
+        return np.tanh(x)
+
+    def backward(self, g, x, out):
+        return (g * (1 - out * out),)
+
+
+class Sigmoid(Function):
+    symbol = "σ"
+
+    def forward(self, x):
+        e = np.exp(-np.abs(x))  # never overflows
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+    def backward(self, g, x, out):
+        return (g * out * (1 - out),)
+
+
+class Relu(Function):
+    """max(x, 0); the gradient is 0 where x <= 0, as the lecture's mask."""
+    symbol = "ReLU"
+
+    def forward(self, x):
+        return np.maximum(x, 0)
+
+    def backward(self, g, x, out):
+        return (g * (x > 0),)
+
+
+# ---- reductions and shapes -------------------------------------------------------------------
+class Sum(Function):
+    symbol = "sum"
+    saves_values = False
+
+    def __init__(self, axis: Any = None, keepdims: bool = False) -> None:
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        _check_axis("sum", x.shape, self.axis)
+        return np.asarray(x.sum(axis=self.axis, keepdims=self.keepdims))
+
+    def backward(self, g, x, out):
+        if not self.keepdims:
+            g = g.reshape(_keepdims_shape(x.shape, self.axis))
+        return (broadcast_to(g, x.shape),)
+
+
+class Mean(Sum):
+    symbol = "mean"
+
+    def forward(self, x):
+        total = super().forward(x)
+        self.count = x.size // max(total.size, 1) if x.size else 1
+        return total / self.count
+
+    def backward(self, g, x, out):
+        return (super().backward(g, x, out)[0] / self.count,)
+
+
+class Max(Function):
+    """Maximum along an axis; tied maxima share the gradient evenly (like torch.amax)."""
+    symbol = "max"
+
+    def __init__(self, axis: Any = None, keepdims: bool = False) -> None:
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        _check_axis("max", x.shape, self.axis)
+        if x.size == 0:
+            raise ValueError("max: the input is empty")
+        top = x.max(axis=self.axis, keepdims=True)
+        mask = x == top
+        self.saved = mask / mask.sum(axis=self.axis, keepdims=True)
+        return top if self.keepdims else np.asarray(x.max(axis=self.axis))
+
+    def backward(self, g, x, out):
+        return (broadcast_to(g.reshape(_keepdims_shape(x.shape, self.axis)), x.shape)
+                * self.saved,)
+
+
+class SumTo(Function):
+    """Sum over broadcast axes down to `shape` (used when a backward pass is recorded)."""
+    symbol = "sum_to"
+    saves_values = False
+
+    def __init__(self, shape: tuple) -> None:
+        self.shape = shape
+
+    def forward(self, x):
+        return sum_to(x, self.shape)
+
+    def backward(self, g, x, out):
+        return (broadcast_to(g, x.shape),)
+
+
+class BroadcastTo(Function):
+    symbol = "broadcast"
+    saves_values = False
+
+    def __init__(self, shape: tuple) -> None:
+        self.shape = shape
+
+    def forward(self, x):
+        return np.broadcast_to(x, self.shape).copy()
+
+    def backward(self, g, x, out):
+        return (sum_to(g, x.shape),)
+
+
+class Reshape(Function):
+    symbol = "reshape"
+    saves_values = False
+
+    def __init__(self, shape: tuple) -> None:
+        self.shape = shape
+
+    def forward(self, x):
+        try:
+            return x.reshape(self.shape)
+        except ValueError:
+            raise ValueError(f"reshape: cannot reshape shape {x.shape} ({x.size} entries) "
+                             f"into {self.shape}") from None
+
+    def backward(self, g, x, out):
+        return (g.reshape(x.shape),)
+
+
+class Transpose(Function):
+    symbol = "T"
+    saves_values = False
+
+    def __init__(self, axes: Any = None) -> None:
+        self.axes = axes
+
+    def forward(self, x):
+        if self.axes is not None and sorted(a % max(x.ndim, 1) for a in self.axes) != list(
+                range(x.ndim)):
+            raise ValueError(f"transpose: axes {self.axes} are not a permutation of the "
+                             f"{x.ndim} axes of shape {x.shape}")
+        return x.transpose(self.axes)
+
+    def backward(self, g, x, out):
+        if self.axes is None:
+            return (g.transpose(),)
+        inverse = tuple(np.argsort([a % x.ndim for a in self.axes]))
+        return (g.transpose(inverse),)
+
+
+def _plain_index(index: Any) -> Any:
+    if isinstance(index, Tensor):
+        return index.data.astype(np.intp)
+    if isinstance(index, tuple):
+        return tuple(_plain_index(i) for i in index)
+    return index
+
+
+class GetItem(Function):
+    """x[index]: basic slices and integer arrays; repeated indices accumulate their gradients."""
+    symbol = "[]"
+    saves_values = False
+
+    def __init__(self, index: Any) -> None:
+        self.index = _plain_index(index)
+
+    def forward(self, x):
+        try:
+            return np.asarray(x[self.index])
+        except IndexError as e:
+            raise IndexError(f"getitem: {e} (tensor shape {x.shape})") from None
+
+    def backward(self, g, x, out):
+        if isinstance(g, Tensor):
+            return (apply(IndexAdd(self.index, x.shape), g),)
+        grad = np.zeros(x.shape, dtype=g.dtype)
+        np.add.at(grad, self.index, g)
+        return (grad,)
+
+
+class IndexAdd(Function):
+    """zeros(shape) with g added at index (the adjoint of getitem, for recorded backward)."""
+    symbol = "index_add"
+    saves_values = False
+
+    def __init__(self, index: Any, shape: tuple) -> None:
+        self.index, self.shape = index, shape
+
+    def forward(self, g):
+        grad = np.zeros(self.shape, dtype=g.dtype)
+        np.add.at(grad, self.index, g)
+        return grad
+
+    def backward(self, g, x, out):
+        return (g[self.index],)
+
+
+# ---- matrix product --------------------------------------------------------------------------
+class MatMul(Function):
+    """a @ b for 2-D and batched (..., n, k) @ (..., k, m) arrays; batch axes broadcast."""
+    symbol = "@"
+
+    def forward(self, a, b):
+        if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-2]:
+            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not fit: the last axis "
+                             f"of the left ({a.shape[-1] if a.ndim else '-'}) must equal the "
+                             f"second-to-last of the right")
+        try:
+            return a @ b
+        except ValueError:
+            raise ValueError(f"matmul: the batch axes of shapes {a.shape} and {b.shape} "
+                             "cannot be broadcast together") from None
+
+    def backward(self, g, a, b, out):
+        return (sum_to(g @ b.swapaxes(-1, -2), a.shape) if self.needs[0] else None,
+                sum_to(a.swapaxes(-1, -2) @ g, b.shape) if self.needs[1] else None)
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """a @ b; a 1-D operand is treated as a row (left) or column (right) vector, as NumPy does."""
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape}: scalars cannot be "
+                         "matrix-multiplied; use *")
+    if a.ndim == 1 and b.ndim == 1:
+        return matmul(a.reshape(1, -1), b.reshape(-1, 1)).reshape(())
+    if a.ndim == 1:
+        out = matmul(a.reshape(1, -1), b)
+        return out.reshape(out.shape[:-2] + out.shape[-1:])
+    if b.ndim == 1:
+        return matmul(a, b.reshape(-1, 1)).reshape(a.shape[:-1])
+    return apply(MatMul(), a, b)
+
+
+# ---- softmax and the loss ----------------------------------------------------------------------
+class Softmax(Function):
+    symbol = "softmax"
+
+    def __init__(self, axis: int = -1) -> None:
+        self.axis = axis
+
+    def forward(self, x):
+        _check_axis("softmax", x.shape, self.axis)
+        return _softmax_array(x, self.axis)
+
+    def backward(self, g, x, out):
+        return (out * (g - (g * out).sum(axis=self.axis, keepdims=True)),)
+
+
+class LogSoftmax(Function):
+    symbol = "log_softmax"
+
+    def __init__(self, axis: int = -1) -> None:
+        self.axis = axis
+
+    def forward(self, x):
+        _check_axis("log_softmax", x.shape, self.axis)
+        shifted = x - x.max(axis=self.axis, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
+
+    def backward(self, g, x, out):
+        return (g - _exp(out) * g.sum(axis=self.axis, keepdims=True),)
+
+
+class CrossEntropy(Function):
+    """Mean over the batch of −Σ t·log softmax(x); gradient (softmax(x) − t) / N."""
+    symbol = "cross_entropy"
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+
+    def forward(self, x):
+        if x.ndim != 2:
+            raise ValueError(f"cross_entropy: scores must have shape (N, C), got {x.shape}")
+        n, c = x.shape
+        t = np.asarray(self.target.data if isinstance(self.target, Tensor) else self.target)
+        if t.ndim == 1 and t.dtype.kind in "iub":
+            if t.shape[0] != n:
+                raise ValueError(f"cross_entropy: {t.shape[0]} labels for {n} rows of scores "
+                                 f"(scores {x.shape}, labels {t.shape})")
+            if n and (t.min() < 0 or t.max() >= c):
+                raise ValueError(f"cross_entropy: labels must lie in 0..{c - 1}, got "
+                                 f"{t.min()}..{t.max()}")
+            onehot = np.zeros_like(x)
+            onehot[np.arange(n), t] = 1
+        elif t.shape == x.shape:
+            onehot = t.astype(x.dtype, copy=False)
+        else:
+            raise ValueError(f"cross_entropy: labels must be integers of shape ({n},) or one-hot "
+                             f"rows of shape {x.shape}, got {t.dtype} {t.shape}")
+        shifted = x - x.max(axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        self.saved = (np.exp(log_probs), onehot)
+        return np.asarray(-(onehot * log_probs).sum() / max(n, 1))
+
+    def backward(self, g, x, out):
+        probs, onehot = self.saved
+        if isinstance(x, Tensor):
+            probs = x.softmax(axis=1)
+        return ((probs - onehot) * (g / max(x.shape[0], 1)),)
+
+
+# ---- functions reachable from the package ----------------------------------------------------
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along `axis`, computed without overflow."""
+    return apply(Softmax(axis), x)
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """log(softmax(x)) computed stably (x − max − log Σ exp(x − max))."""
+    return apply(LogSoftmax(axis), x)
+
+
+def cross_entropy(scores: Tensor, target: Any) -> Tensor:
+    """Softmax cross-entropy of scores (N, C) against integer labels (N,) or one-hot rows (N, C),
+    averaged over the batch (the lecture's SoftmaxWithLoss)."""
+    return apply(CrossEntropy(target), scores)
+
+
+def _tensor_unary(name: str):
+    def f(x: Any) -> Any:
+        if isinstance(x, Tensor):
+            return getattr(x, name)()
+        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+    f.__name__ = name
+    f.__doc__ = f"Elementwise {name} of a Tensor."
+    return f
+
+
+exp, log, tanh, sigmoid, relu = (_tensor_unary(n) for n in ("exp", "log", "tanh", "sigmoid", "relu"))
