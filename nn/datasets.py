@@ -1,0 +1,440 @@
+"""MNIST and Fashion-MNIST from their IDX files, plus mini-batch helpers for the training loop.
+
+`load_mnist()` keeps the lecture's signature and return value. MNIST is looked for in a directory
+you name (`data_dir=` or $TRACEGRAD_DATA_DIR), then in a cache directory, then downloaded from
+`MNIST_MIRRORS` with each file's MD5 checked. Fashion-MNIST (same format, same file names) comes
+from Debian's `dataset-fashion-mnist` package or a directory you name. Files are parsed with numpy
+only: no pickle, no eval.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import http.client
+import os
+import struct
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+import zlib
+from pathlib import Path
+from typing import Iterator, Union
+
+import numpy as np
+
+PathLike = Union[str, "os.PathLike[str]"]
+Split = tuple[np.ndarray, np.ndarray]
+
+IMAGE_MAGIC = 2051  # IDX: unsigned bytes, 3 dimensions (count, rows, cols)
+LABEL_MAGIC = 2049  # IDX: unsigned bytes, 1 dimension (count)
+NUM_CLASSES = 10
+
+# (file name without ".gz", expected magic), in the order load_idx_dir returns them.
+IDX_PARTS = (
+    ("train-images-idx3-ubyte", IMAGE_MAGIC),
+    ("train-labels-idx1-ubyte", LABEL_MAGIC),
+    ("t10k-images-idx3-ubyte", IMAGE_MAGIC),
+    ("t10k-labels-idx1-ubyte", LABEL_MAGIC),
+)
+MNIST_FILES = tuple(stem + ".gz" for stem, _ in IDX_PARTS)
+
+# Tried in order; a mirror that fails is reported on stderr and the next one is tried.
+MNIST_MIRRORS = [
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "http://yann.lecun.com/exdb/mnist/",
+]
+# MD5 of the original gzipped files; checked on download only (local copies may be recompressed).
+MNIST_MD5 = {
+    "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+    "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+    "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+}
+DOWNLOAD_TIMEOUT = 30.0  # seconds per connection attempt / read
+
+FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian: dataset-fashion-mnist
+
+_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_MAGIC_NAMES = {IMAGE_MAGIC: "an image file", LABEL_MAGIC: "a label file"}
+_DATASETS = {"mnist": "mnist", "fashion-mnist": "fashion-mnist", "fashion_mnist": "fashion-mnist"}
+
+
+class IDXFormatError(ValueError):
+    """An IDX file is malformed: bad magic number, wrong size, or images and labels disagree."""
+
+
+class DatasetError(FileNotFoundError):
+    """The requested data set cannot be found locally nor downloaded."""
+
+
+# ---------------------------------------------------------------- reading IDX files
+
+
+def read_idx(path: PathLike, *, magic: int | None = None) -> np.ndarray:
+    """Read one IDX file (gzipped or not) into an array in native byte order.
+
+    Checks the header and that the data size matches it exactly; `magic` (e.g. 2051) also
+    pins the file's kind. Raises IDXFormatError naming the file and the problem.
+    """
+    path = Path(path)
+    data = _read_bytes(path)
+    if len(data) < 4:
+        raise IDXFormatError(f"{path}: truncated: {len(data)} bytes, too short for an IDX header")
+    found = int.from_bytes(data[:4], "big")
+    if magic is not None and found != magic:
+        kind = _MAGIC_NAMES.get(magic, "an IDX file")
+        raise IDXFormatError(f"{path}: bad magic number {found} (expected {magic}, {kind})")
+    if data[0] != 0 or data[1] != 0 or data[2] not in _DTYPES or data[3] == 0:
+        raise IDXFormatError(f"{path}: bad magic number {found} (0x{found:08x}): not an IDX file")
+    dtype, shape, offset = _parse_header(path, data)
+    _check_size(path, shape, dtype, len(data) - offset)
+    array = np.frombuffer(data, dtype=dtype, offset=offset).reshape(shape)
+    return array.astype(dtype.newbyteorder("="))  # a writable copy in native order
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, decompressed when it starts with the gzip signature."""
+    with open(path, "rb") as f:
+        gzipped = f.read(2) == b"\x1f\x8b"
+    if not gzipped:
+        return path.read_bytes()
+    try:
+        with gzip.open(path, "rb") as f:
+            return f.read()
+    except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+        raise IDXFormatError(f"{path}: corrupt or truncated gzip data ({e})") from None
+
+
+def _parse_header(path: Path, data: bytes) -> tuple[np.dtype, tuple[int, ...], int]:
+    """(element dtype, shape, offset of the data) from an IDX header already known to be sane."""
+    ndim = data[3]
+    offset = 4 + 4 * ndim
+    if len(data) < offset:
+        raise IDXFormatError(f"{path}: truncated: header announces {ndim} dimensions, file ends first")
+    shape = struct.unpack(f">{ndim}I", data[4:offset])
+    return np.dtype(_DTYPES[data[2]]), shape, offset
+
+
+def _check_size(path: Path, shape: tuple[int, ...], dtype: np.dtype, actual: int) -> None:
+    """Raise unless the data after the header is exactly what the dimensions call for."""
+    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    dims = "x".join(map(str, shape))
+    if actual < expected:
+        raise IDXFormatError(f"{path}: truncated: header says {dims} = {expected} bytes, found {actual}")
+    if actual > expected:
+        raise IDXFormatError(f"{path}: {actual - expected} unexpected bytes after the {dims} data")
+
+
+def _find_file(directory: Path, stem: str) -> Path | None:
+    """`stem.gz` or `stem` in directory, whichever exists (gzip preferred)."""
+    for name in (stem + ".gz", stem):
+        if (directory / name).is_file():
+            return directory / name
+    return None
+
+
+def _idx_problem(path: Path, magic: int) -> str | None:
+    """Why the file fails the structural check, or None when it passes."""
+    try:
+        read_idx(path, magic=magic)
+    except (IDXFormatError, OSError) as e:
+        return str(e)
+    return None
+
+
+# ---------------------------------------------------------------- from arrays to the lecture's format
+
+
+def load_idx_dir(
+    directory: PathLike,
+    normalize: bool = True,
+    flatten: bool = True,
+    one_hot_label: bool = False,
+    *,
+    dtype: type | np.dtype = np.float64,
+) -> tuple[Split, Split]:
+    """Load the four IDX files of an MNIST-format directory: ((x_train, t_train), (x_test, t_test)).
+
+    normalize: pixels as `dtype` in [0, 1], else the raw uint8 values (as in the book).
+    flatten: images as rows of 784, else N x 1 x 28 x 28. one_hot_label: labels as one-hot rows.
+    """
+    directory = Path(directory)
+    paths = [_find_file(directory, stem) for stem, _ in IDX_PARTS]
+    missing = [stem + "[.gz]" for (stem, _), p in zip(IDX_PARTS, paths) if p is None]
+    if missing:
+        raise DatasetError(f"{directory}: missing {', '.join(missing)}")
+    x_train, t_train, x_test, t_test = (read_idx(p, magic=m) for p, (_, m) in zip(paths, IDX_PARTS))
+    _check_pair(x_train, t_train, paths[0], paths[1])
+    _check_pair(x_test, t_test, paths[2], paths[3])
+    train = _format_images(x_train, normalize, flatten, dtype), _format_labels(t_train, one_hot_label, dtype)
+    test = _format_images(x_test, normalize, flatten, dtype), _format_labels(t_test, one_hot_label, dtype)
+    return train, test
+
+
+def _check_pair(images: np.ndarray, labels: np.ndarray, img_path: Path, lbl_path: Path) -> None:
+    """Raise unless there is one label per image and every label is a class 0..9."""
+    if len(images) != len(labels):
+        raise IDXFormatError(
+            f"count mismatch: {img_path} has {len(images)} images, {lbl_path} has {len(labels)} labels")
+    if labels.size and labels.max() >= NUM_CLASSES:
+        raise IDXFormatError(f"{lbl_path}: label {labels.max()} is not a class 0..{NUM_CLASSES - 1}")
+
+
+def _format_images(images: np.ndarray, normalize: bool, flatten: bool, dtype) -> np.ndarray:
+    """uint8 (N, rows, cols) -> (N, rows*cols) or (N, 1, rows, cols), scaled to [0, 1] if asked."""
+    n, rows, cols = images.shape
+    x = images.reshape(n, rows * cols) if flatten else images.reshape(n, 1, rows, cols)
+    if not normalize:
+        return x
+    x = x.astype(dtype)
+    x /= 255
+    return x
+
+
+def _format_labels(labels: np.ndarray, one_hot: bool, dtype) -> np.ndarray:
+    """Class indices as int64 (safe for arithmetic, unlike uint8), or one-hot rows of `dtype`."""
+    t = labels.astype(np.int64)
+    return np.eye(NUM_CLASSES, dtype=dtype)[t] if one_hot else t
+
+
+# ---------------------------------------------------------------- finding and downloading
+
+
+def _cache_dir() -> Path:
+    """Where downloaded MNIST files live: $TRACEGRAD_CACHE_DIR, else <XDG cache>/tracegrad/mnist."""
+    if os.environ.get("TRACEGRAD_CACHE_DIR"):
+        return Path(os.environ["TRACEGRAD_CACHE_DIR"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "tracegrad" / "mnist"
+
+
+def _user_dirs(data_dir: PathLike | None, name: str) -> list[Path]:
+    """Directories the user named for data set `name`: <dir>/<name>, then <dir> itself."""
+    base = data_dir if data_dir is not None else os.environ.get("TRACEGRAD_DATA_DIR")
+    if not base:
+        return []
+    base = Path(base).expanduser()
+    return [base / name, base]
+
+
+def _usable_dir(directory: Path, notes: list[str]) -> bool:
+    """True if all four files are in `directory` and pass the structural check; else add a note."""
+    paths = [_find_file(directory, stem) for stem, _ in IDX_PARTS]
+    if not any(paths):
+        return False
+    for (stem, magic), path in zip(IDX_PARTS, paths):
+        problem = f"{directory}: missing {stem}[.gz]" if path is None else _idx_problem(path, magic)
+        if problem:
+            notes.append(problem)
+            return False
+    return True
+
+
+def _describe(error: BaseException) -> str:
+    """A short reason for a failed download."""
+    if isinstance(error, urllib.error.HTTPError):
+        return f"HTTP {error.code} {error.reason}"
+    if isinstance(error, urllib.error.URLError):
+        return f"cannot connect ({error.reason})"
+    if isinstance(error, TimeoutError):
+        return "timed out"
+    return str(error) or type(error).__name__
+
+
+def _fetch(url: str, dest: Path, md5: str, magic: int) -> None:
+    """Download url to dest through a temporary file in the same directory.
+
+    dest appears (os.replace) only once the MD5 and the IDX structure check out; otherwise this
+    raises and leaves nothing behind.
+    """
+    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    tmp = Path(tmp_name)
+    try:
+        digest, size = hashlib.md5(usedforsecurity=False), 0
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as resp:
+            announced = resp.headers.get("Content-Length")
+            while chunk := resp.read(1 << 16):
+                out.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+        if announced is not None and size != int(announced):
+            raise IDXFormatError(f"truncated download: {size} of {announced} bytes")
+        if digest.hexdigest() != md5:
+            raise IDXFormatError(f"bad checksum: MD5 {digest.hexdigest()}, expected {md5}")
+        read_idx(tmp, magic=magic)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _download(name: str, magic: int, cache: Path, failures: list[str]) -> bool:
+    """Try each mirror in turn for one file; report each failure on stderr and in `failures`."""
+    for mirror in MNIST_MIRRORS:
+        url = mirror.rstrip("/") + "/" + name
+        try:
+            _fetch(url, cache / name, MNIST_MD5[name], magic)
+            return True
+        except (OSError, http.client.HTTPException, ValueError) as e:
+            why = _describe(e)
+            failures.append(f"{url}: {why}")
+            print(f"tracegrad: skipping mirror {mirror}: {name}: {why}", file=sys.stderr)
+    return False
+
+
+def _fill_cache(cache: Path, failures: list[str]) -> int | None:
+    """Make the cache hold the four MNIST files, downloading missing or corrupted ones.
+
+    Returns how many files were downloaded, or None if one could not be had.
+    """
+    downloaded = 0
+    for stem, magic in IDX_PARTS:
+        path = _find_file(cache, stem)
+        problem = _idx_problem(path, magic) if path else None
+        if path and not problem:
+            continue
+        if path:
+            print(f"tracegrad: removing corrupted cache file: {problem}", file=sys.stderr)
+            path.unlink()
+        if not MNIST_MIRRORS:
+            failures.append("no mirrors configured (MNIST_MIRRORS is empty)")
+            return None
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            failures.append(f"cannot create cache directory {cache}: {e}")
+            return None
+        if not _download(stem + ".gz", magic, cache, failures):
+            return None
+        downloaded += 1
+    return downloaded
+
+
+def _resolve_mnist(data_dir: PathLike | None) -> tuple[Path | None, str, list[str]]:
+    """(directory or None, reason, problems): user directory, then cache, then download."""
+    notes: list[str] = []
+    for directory in _user_dirs(data_dir, "mnist"):
+        if _usable_dir(directory, notes):
+            return directory, f"found in {directory}", notes
+    cache = _cache_dir()
+    downloaded = _fill_cache(cache, notes)
+    if downloaded is not None:
+        how = f"downloaded {downloaded} file(s) to" if downloaded else "found in cache"
+        return cache, f"{how} {cache}", notes
+    return None, "", notes
+
+
+def _resolve_fashion(data_dir: PathLike | None) -> tuple[Path | None, list[Path], list[str]]:
+    """(directory or None, places looked in, problems) for Fashion-MNIST: user dir, then Debian's."""
+    notes: list[str] = []
+    places = _user_dirs(data_dir, "fashion-mnist") + [Path(FASHION_MNIST_DIR)]
+    for directory in places:
+        if _usable_dir(directory, notes):
+            return directory, places, notes
+    return None, places, notes
+
+
+def _mnist_error(data_dir: PathLike | None, notes: list[str]) -> DatasetError:
+    """The error for 'MNIST asked for but not available': where to put which files, what failed."""
+    target = Path(data_dir).expanduser() if data_dir is not None else _cache_dir()
+    lines = [f"MNIST is not available. Put {', '.join(MNIST_FILES)} (gzipped or not) in {target}",
+             "or pass data_dir= / set TRACEGRAD_DATA_DIR to a directory holding them."]
+    lines += [f"  {note}" for note in notes]
+    return DatasetError("\n".join(lines))
+
+
+def resolve_dataset(name: str = "auto", data_dir: PathLike | None = None) -> tuple[str, Path, str]:
+    """Pick the data set: (name, directory holding its IDX files, one-line reason).
+
+    name: "mnist", "fashion-mnist" or "auto" (MNIST if found or downloadable, else Fashion-MNIST).
+    May download MNIST into the cache. Raises DatasetError (a FileNotFoundError) when unavailable.
+    """
+    wanted = _DATASETS.get(name) if name != "auto" else "auto"
+    if wanted is None:
+        raise ValueError(f"unknown dataset {name!r}: expected 'auto', 'mnist' or 'fashion-mnist'")
+    notes: list[str] = []
+    if wanted in ("auto", "mnist"):
+        directory, reason, notes = _resolve_mnist(data_dir)
+        if directory is not None:
+            return "mnist", directory, reason
+        if wanted == "mnist":
+            raise _mnist_error(data_dir, notes)
+    directory, places, fashion_notes = _resolve_fashion(data_dir)
+    if directory is not None:
+        why = f"found in {directory}"
+        if wanted == "auto":
+            why = f"MNIST not found in {_mnist_places(data_dir)} and {_download_summary()}; using {directory}"
+        return "fashion-mnist", directory, why
+    if wanted == "auto":
+        raise _mnist_error(data_dir, notes + fashion_notes + [
+            f"Fashion-MNIST not found either (looked in {', '.join(map(str, places))})"])
+    raise DatasetError(
+        f"Fashion-MNIST is not available: looked in {', '.join(map(str, places))}. Install the Debian "
+        f"package dataset-fashion-mnist, or put {', '.join(MNIST_FILES)} in a directory passed as "
+        "data_dir= or set in TRACEGRAD_DATA_DIR." + "".join(f"\n  {n}" for n in fashion_notes))
+
+
+def _mnist_places(data_dir: PathLike | None) -> str:
+    """The directories searched for MNIST, for messages."""
+    return " or ".join(str(d) for d in _user_dirs(data_dir, "mnist") + [_cache_dir()])
+
+
+def _download_summary() -> str:
+    """Why downloading MNIST did not help, for the auto-selection line."""
+    return f"no mirror reachable ({len(MNIST_MIRRORS)} tried)" if MNIST_MIRRORS else "no mirrors configured"
+
+
+def load_mnist(
+    normalize: bool = True,
+    flatten: bool = True,
+    one_hot_label: bool = False,
+    *,
+    dataset: str = "auto",
+    data_dir: PathLike | None = None,
+    dtype: type | np.dtype = np.float64,
+) -> tuple[Split, Split]:
+    """The lecture's loader: ((x_train, t_train), (x_test, t_test)) of MNIST or Fashion-MNIST.
+
+    With dataset="auto" one line on stderr says which data set is used and why.
+    """
+    name, directory, reason = resolve_dataset(dataset, data_dir)
+    if dataset == "auto":
+        print(f"dataset: {name} ({reason})", file=sys.stderr)
+    return load_idx_dir(directory, normalize, flatten, one_hot_label, dtype=dtype)
+
+
+# ---------------------------------------------------------------- mini-batches
+
+
+def iterate_minibatches(
+    x: np.ndarray,
+    t: np.ndarray,
+    batch_size: int,
+    *,
+    shuffle: bool = True,
+    seed: int | np.random.Generator | None = None,
+    drop_last: bool = False,
+) -> Iterator[Split]:
+    """One epoch of (xb, tb) batches: every sample once, in a seeded random order if shuffle.
+
+    The last, smaller batch is kept unless drop_last. Pass a Generator as `seed` to get a new
+    order each epoch from one reproducible stream.
+    """
+    if len(x) != len(t):
+        raise ValueError(f"x has {len(x)} samples but t has {len(t)}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    order = np.random.default_rng(seed).permutation(len(x)) if shuffle else np.arange(len(x))
+    stop = len(x) - len(x) % batch_size if drop_last else len(x)
+    return ((x[order[i:i + batch_size]], t[order[i:i + batch_size]]) for i in range(0, stop, batch_size))
+
+
+def random_batch(
+    x: np.ndarray, t: np.ndarray, batch_size: int, rng: np.random.Generator | int | None = None
+) -> Split:
+    """A batch drawn like the lecture's np.random.choice(train_size, batch_size): with replacement."""
+    if len(x) != len(t):
+        raise ValueError(f"x has {len(x)} samples but t has {len(t)}")
+    mask = np.random.default_rng(rng).choice(len(x), batch_size)
+    return x[mask], t[mask]
