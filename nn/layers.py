@@ -1,0 +1,153 @@
+"""The layers of chapter 5, written by hand in NumPy, as the lecture teaches them.
+
+Every layer has forward(), which remembers what backward() will need, and backward(dout), which
+takes dL/d(output) from the layer above and returns dL/d(input) for the layer below.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .functions import _one_hot_targets, cross_entropy_from_logits, sigmoid, softmax
+
+__all__ = ["MulLayer", "AddLayer", "Relu", "Sigmoid", "Affine", "SoftmaxWithLoss"]
+
+
+class MulLayer:
+    """Multiplication node z = x * y: backward multiplies dout by the *other* input (Fig. 5-12)."""
+
+    def __init__(self) -> None:
+        self.x: Any = None
+        self.y: Any = None
+
+    def forward(self, x: Any, y: Any) -> Any:
+        self.x = x
+        self.y = y
+        out = x * y
+        return out
+
+    def backward(self, dout: Any) -> tuple[Any, Any]:
+        dx = dout * self.y  # the inputs swap places
+        dy = dout * self.x
+        return dx, dy
+
+
+class AddLayer:
+    """Addition node z = x + y: backward passes dout through unchanged to both inputs (Fig. 5-9)."""
+
+    def __init__(self) -> None:
+        pass  # nothing to remember
+
+    def forward(self, x: Any, y: Any) -> Any:
+        out = x + y
+        return out
+
+    def backward(self, dout: Any) -> tuple[Any, Any]:
+        dx = dout * 1
+        dy = dout * 1
+        return dx, dy
+
+
+class Relu:
+    """y = x if x > 0 else 0. The gradient is 1 where x > 0, and 0 where x <= 0 (0 at exactly 0)."""
+
+    def __init__(self) -> None:
+        self.mask: np.ndarray | None = None  # True where x <= 0
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.mask = (x <= 0)
+        out = np.array(x, copy=True)  # a copy: the caller's x stays as it was
+        out[self.mask] = 0
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        dx = np.array(dout, copy=True)  # the book zeroes dout in place; we leave the caller's alone
+        dx[self.mask] = 0
+        return dx
+
+
+class Sigmoid:
+    """y = 1 / (1 + exp(-x)). Its derivative is y * (1 - y), so forward keeps y (Fig. 5-21)."""
+
+    def __init__(self) -> None:
+        self.out: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        out = sigmoid(x)
+        self.out = out
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        dx = dout * (1.0 - self.out) * self.out
+        return dx
+
+
+class Affine:
+    """Y = X . W + b for a batch X of N samples (Fig. 5-25).
+
+    Inputs of shape (N, d1, d2, ...) are flattened to (N, d1*d2*...) like the book, and dx is
+    given back in the original shape. backward stores dW and db for the optimizer.
+    """
+
+    def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
+        if np.ndim(W) != 2 or np.shape(b) != (np.shape(W)[1],):
+            raise ValueError(f"Affine needs W of shape (in, out) and b of shape (out,), "
+                             f"got W {np.shape(W)} and b {np.shape(b)}")
+        self.W = W
+        self.b = b
+        self.x: np.ndarray | None = None
+        self.original_x_shape: tuple[int, ...] | None = None
+        self.dW: np.ndarray | None = None  # dL/dW, set by backward
+        self.db: np.ndarray | None = None  # dL/db, set by backward
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x)
+        if x.ndim == 0 or int(np.prod(x.shape[1:])) != self.W.shape[0]:
+            n = x.shape[0] if x.ndim else "?"
+            raise ValueError(f"Affine: x of shape {x.shape} is read as a batch of {n} samples, "
+                             f"which does not fit W of shape {self.W.shape}: each sample must "
+                             f"have {self.W.shape[0]} numbers")
+        self.original_x_shape = x.shape
+        x = x.reshape(x.shape[0], -1)  # (N, d1, d2, ...) -> (N, d1*d2*...)
+        self.x = x
+
+        out = np.dot(self.x, self.W) + self.b
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        expected = (self.x.shape[0], self.W.shape[1])
+        if np.shape(dout) != expected:
+            raise ValueError(f"Affine: dout of shape {np.shape(dout)} does not match the output "
+                             f"shape {expected} (x {self.original_x_shape}, W {self.W.shape})")
+        dx = np.dot(dout, self.W.T)       # (N, out) . (out, in) = (N, in)
+        self.dW = np.dot(self.x.T, dout)  # (in, N) . (N, out) = (in, out)
+        self.db = np.sum(dout, axis=0)    # b was added to every row: sum over the batch
+
+        dx = dx.reshape(*self.original_x_shape)  # back to the input's shape
+        return dx
+
+
+class SoftmaxWithLoss:
+    """Softmax, then the cross-entropy loss; backward gives the simple (y - t) / N (Fig. 5-30).
+
+    t may be one-hot labels (the lecture) or integer class labels; `self.t` always keeps the
+    one-hot form. The loss comes from log-softmax rather than the book's log(y + 1e-7), so it is
+    exact and backward is exactly its gradient.
+    """
+
+    def __init__(self) -> None:
+        self.loss: float | None = None  # the loss
+        self.y: np.ndarray | None = None  # softmax output
+        self.t: np.ndarray | None = None  # labels, one-hot
+
+    def forward(self, x: np.ndarray, t: np.ndarray) -> float:
+        self.y = softmax(x)
+        self.t = _one_hot_targets(self.y, t)
+        self.loss = cross_entropy_from_logits(x, self.t)
+        return self.loss
+
+    def backward(self, dout: float = 1) -> np.ndarray:
+        batch_size = self.y.shape[0] if self.y.ndim == 2 else 1  # one sample when x is 1-D
+        dx = (self.y - self.t) / batch_size
+        return dx * dout
