@@ -1,0 +1,155 @@
+"""One epoch of the lecture's 784-50-10 ReLU net (600 steps, batch 100, SGD) per system.
+
+Run: `python benchmarks/bench_tensor.py [--rounds 3]`. Systems: tracegrad's Tensor ops, the same
+step written by hand in NumPy (the target), PyTorch CPU (2 threads) and DeZero, each in its own
+process, alternating, in float64 and float32. Prints seconds per epoch and ratios to NumPy.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STEPS, BATCH, LR = 600, 100, 0.1
+
+
+def make_data(dtype):
+    rng = np.random.default_rng(0)
+    x = rng.random((STEPS * BATCH, 784)).astype(dtype)
+    t = rng.integers(0, 10, STEPS * BATCH)
+    w1 = (0.01 * rng.standard_normal((784, 50))).astype(dtype)
+    w2 = (0.01 * rng.standard_normal((50, 10))).astype(dtype)
+    return x, t, w1, np.zeros(50, dtype), w2, np.zeros(10, dtype)
+
+
+def epoch_numpy(x, t, w1, b1, w2, b2) -> float:
+    """The forward and backward formulas of chapter 5, by hand."""
+    for i in range(STEPS):
+        xb, tb = x[i * BATCH:(i + 1) * BATCH], t[i * BATCH:(i + 1) * BATCH]
+        a1 = xb @ w1 + b1
+        h = np.maximum(a1, 0)
+        s = h @ w2 + b2
+        s = s - s.max(axis=1, keepdims=True)
+        e = np.exp(s)
+        y = e / e.sum(axis=1, keepdims=True)
+        loss = -np.log(y[np.arange(BATCH), tb]).mean()
+        dy = y.copy()
+        dy[np.arange(BATCH), tb] -= 1
+        dy /= BATCH
+        dw2, db2 = h.T @ dy, dy.sum(axis=0)
+        dh = dy @ w2.T
+        dh[a1 <= 0] = 0
+        dw1, db1 = xb.T @ dh, dh.sum(axis=0)
+        w1 -= LR * dw1
+        b1 -= LR * db1
+        w2 -= LR * dw2
+        b2 -= LR * db2
+    return float(loss)
+
+
+def epoch_ours(x, t, w1, b1, w2, b2) -> float:
+    sys.path.insert(0, ROOT)
+    from autograd import Tensor, cross_entropy
+    params = [Tensor(p, requires_grad=True) for p in (w1, b1, w2, b2)]
+    W1, B1, W2, B2 = params
+    for i in range(STEPS):
+        xb = Tensor(x[i * BATCH:(i + 1) * BATCH])
+        loss = cross_entropy((xb @ W1 + B1).relu() @ W2 + B2, t[i * BATCH:(i + 1) * BATCH])
+        loss.backward()
+        for p in params:
+            p.data -= LR * p.grad
+            p.grad = None
+    return loss.item()
+
+
+def epoch_torch(x, t, w1, b1, w2, b2) -> float:
+    import torch
+    torch.set_num_threads(2)
+    params = [torch.tensor(p, requires_grad=True) for p in (w1, b1, w2, b2)]
+    W1, B1, W2, B2 = params
+    X, T = torch.from_numpy(x), torch.from_numpy(t)
+    for i in range(STEPS):
+        xb = X[i * BATCH:(i + 1) * BATCH]
+        loss = torch.nn.functional.cross_entropy(
+            torch.relu(xb @ W1 + B1) @ W2 + B2, T[i * BATCH:(i + 1) * BATCH])
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= LR * p.grad
+                p.grad = None
+    return loss.item()
+
+
+def epoch_dezero(x, t, w1, b1, w2, b2) -> float:
+    np.int = int  # DeZero 0.0.13 still uses np.int, which NumPy 2 removed
+    import dezero
+    import dezero.functions as F
+    params = [dezero.Parameter(p) for p in (w1, b1, w2, b2)]
+    W1, B1, W2, B2 = params
+    for i in range(STEPS):
+        xb = x[i * BATCH:(i + 1) * BATCH]
+        loss = F.softmax_cross_entropy(
+            F.linear(F.relu(F.linear(xb, W1, B1)), W2, B2), t[i * BATCH:(i + 1) * BATCH])
+        for p in params:
+            p.cleargrad()
+        loss.backward()
+        for p in params:
+            p.data -= LR * p.grad.data
+    return float(loss.data)
+
+
+SYSTEMS = {"numpy": epoch_numpy, "tracegrad": epoch_ours, "torch": epoch_torch,
+           "dezero": epoch_dezero}
+
+
+def worker(system: str, dtype: str) -> None:
+    data = make_data(np.dtype(dtype))
+    t0 = time.perf_counter()
+    loss = SYSTEMS[system](*data)
+    dt = time.perf_counter() - t0
+    print(json.dumps({"seconds": dt, "loss": loss, "w1_dtype": str(data[2].dtype)}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--systems", default="numpy,tracegrad,torch,dezero")
+    parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(*args.worker)
+        return
+    systems = args.systems.split(",")
+    print(f"epoch = {STEPS} steps of batch {BATCH}, 784-50-10 ReLU, softmax CE, SGD lr {LR}; "
+          f"median of {args.rounds} alternating rounds, each run in its own process")
+    for dtype in ("float64", "float32"):
+        times: dict = {s: [] for s in systems}
+        losses: dict = {}
+        for _ in range(args.rounds):
+            for system in systems:
+                out = subprocess.run([sys.executable, __file__, "--worker", system, dtype],
+                                     capture_output=True, text=True)
+                if out.returncode != 0:
+                    print(f"  {system}: failed: {out.stderr.strip().splitlines()[-1:]}")
+                    continue
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                times[system].append(r["seconds"])
+                losses[system] = r["loss"]
+        base = statistics.median(times["numpy"])
+        print(f"\n{dtype}:")
+        for system in systems:
+            if times[system]:
+                med = statistics.median(times[system])
+                print(f"  {system:10s} {med:6.3f} s/epoch   {med / base:5.2f}x numpy by hand"
+                      f"   last loss {losses[system]:.6f}")
+
+
+if __name__ == "__main__":
+    main()
