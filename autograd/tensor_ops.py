@@ -136,7 +136,8 @@ class Pow(Function):
     symbol = "**"
 
     def forward(self, a, b):
-        out = _broadcast("pow", np.power, a, b)
+        with np.errstate(all="ignore"):
+            out = _broadcast("pow", np.power, a, b)
         if not np.isfinite(out).all():
             raise ValueError(f"pow: a ** b is not finite (a negative base with a fractional "
                              f"exponent, or 0 to a negative power); shapes {a.shape}, {b.shape}")
@@ -268,7 +269,7 @@ class Sum(Function):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
-        _check_axis("sum", x.shape, self.axis)
+        _check_axis(self.symbol, x.shape, self.axis)
         return np.asarray(x.sum(axis=self.axis, keepdims=self.keepdims))
 
     def backward(self, g, x, out):
@@ -451,6 +452,10 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape}: scalars cannot be "
                          "matrix-multiplied; use *")
+    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not fit: the last axis of "
+                         f"the left ({a.shape[-1]}) must equal the "
+                         f"{'second-to-last' if b.ndim > 1 else 'only'} axis of the right")
     if a.ndim == 1 and b.ndim == 1:
         return matmul(a.reshape(1, -1), b.reshape(-1, 1)).reshape(())
     if a.ndim == 1:

@@ -377,7 +377,8 @@ class Value:
     @property
     def local_grads(self) -> tuple:
         """d(self)/d(parent) for each parent, as recorded in the forward pass."""
-        return (self._d0, self._d1)[:len(self._parents)]
+        n = len(self._parents)
+        return () if n == 0 else (self._d0,) if n == 1 else (self._d0, self._d1)
 
     @property
     def scope(self) -> str | None:

@@ -1,0 +1,18 @@
+"""tracegrad's neural-network layer: autograd modules, the lecture's TwoLayerNet, weights I/O.
+
+    >>> from nn import Sequential, Affine, ReLU, SoftmaxWithLoss
+    >>> model = Sequential(Affine(2, 16, init="he", rng=0), ReLU(), Affine(16, 2, rng=1))
+
+`from nn import Affine` is the autograd module; the lecture's hand-written layers (whose backward
+is written out) are `nn.layers.Affine`, `nn.layers.Relu`, `nn.layers.SoftmaxWithLoss`, ...
+"""
+from .gradcheck import gradient_check, mean_abs_diff, numerical_gradient
+from .module import Module, Parameter, Sequential
+from .modules import Affine, Linear, ReLU, Sigmoid, SoftmaxWithLoss, Tanh
+from .scalar import MLP, Layer, Neuron
+from .two_layer_net import TwoLayerNet
+from .weights import load_weights, save_weights
+
+__all__ = ["Module", "Parameter", "Sequential", "Affine", "Linear", "ReLU", "Sigmoid", "Tanh",
+           "SoftmaxWithLoss", "TwoLayerNet", "MLP", "Neuron", "Layer", "gradient_check",
+           "mean_abs_diff", "numerical_gradient", "save_weights", "load_weights"]

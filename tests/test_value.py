@@ -223,3 +223,10 @@ def test_million_node_chain_backward():
     y = y * 3.0
     y.backward()
     assert x.grad == 3.0
+
+
+def test_local_grads_of_unary_and_binary_nodes():
+    x = Value(2.0)
+    assert x.local_grads == ()
+    assert x.exp().local_grads == (pytest.approx(math.exp(2.0)),)
+    assert (x * 3).local_grads == (3.0, 2.0)
