@@ -94,6 +94,14 @@ def apply(fn: Function, *inputs: "Tensor") -> "Tensor":
 _new = object.__new__
 
 
+def _owned(gp: Any, g: Any) -> Any:
+    """`gp` as a leaf's grad: its own array, never the upstream grad or a view of another's."""
+    data = gp.data if isinstance(gp, Tensor) else gp
+    if gp is g or data.base is not None or not data.flags.writeable:
+        return gp * 1.0 if isinstance(gp, Tensor) else data.copy()
+    return gp
+
+
 class Tensor:
     """A graph node holding a NumPy array: data, grad (same shape, None until reached), parents."""
 
@@ -178,6 +186,9 @@ class Tensor:
             return np.ones_like(self.data)
         if isinstance(grad, Tensor):
             seed = grad
+            if seed.data.dtype != self.data.dtype:
+                raise TypeError(f"{op}: the gradient is {seed.data.dtype} but the output is "
+                                f"{self.data.dtype}; convert it with .astype(...)")
         else:
             seed = np.asarray(grad, dtype=self.data.dtype)
         if seed.shape != self.data.shape:
@@ -186,7 +197,10 @@ class Tensor:
         return seed
 
     def _accumulate(self, g: Any) -> None:
-        self.grad = g if self.grad is None else self.grad + g
+        if self.grad is not None:
+            self.grad = self.grad + g
+        else:  # a leaf keeps its own copy of the seed, never the caller's array
+            self.grad = g if self._parents else _owned(g, g)
 
     def _backward_step(self, create_graph: bool, release: bool) -> None:
         fn = self._fn
@@ -209,10 +223,7 @@ class Tensor:
             if gp is None or not parent.requires_grad:
                 continue
             if parent.grad is None:
-                if not parent._parents and not create_graph and (gp is g or gp.base is not None
-                                                                  or not gp.flags.writeable):
-                    gp = gp.copy()  # a leaf's grad is its own array, never a view of another's
-                parent.grad = gp
+                parent.grad = gp if parent._parents else _owned(gp, g)
             else:
                 parent.grad = parent.grad + gp
         if release:

@@ -170,6 +170,8 @@ class PowConst(Function):
 
     def backward(self, g, x, out):
         n = self.n
+        if n == 0:  # x ** 0 is constant; n * x ** -1 would be 0 * inf at x = 0
+            return (g * 0.0,)
         return (g * n * x ** (n - 1),) if n != 1 else (g,)
 
 
@@ -303,7 +305,7 @@ class Max(Function):
             raise ValueError("max: the input is empty")
         top = x.max(axis=self.axis, keepdims=True)
         mask = x == top
-        self.saved = mask / mask.sum(axis=self.axis, keepdims=True)
+        self.saved = (mask / mask.sum(axis=self.axis, keepdims=True)).astype(x.dtype)
         return top if self.keepdims else np.asarray(x.max(axis=self.axis))
 
     def backward(self, g, x, out):

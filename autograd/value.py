@@ -119,7 +119,9 @@ def power_rule(n: float) -> Rule:
     def local(a, out):
         if a == 0 and n < 1 and n != 0:
             raise ValueError(f"power: the derivative of x ** {n!r} at x = 0 is infinite")
-        return (n * a ** (n - 1),) if n != 1 else (1.0,)
+        if n == 0 or n == 1:  # constant, identity: no power of a (0 ** -1 would raise)
+            return (float(n),)
+        return (n * a ** (n - 1),)
 
     shown = int(n) if n == int(n) else n
     return Rule("pow", f"**{shown}", forward, local)

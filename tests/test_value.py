@@ -230,3 +230,12 @@ def test_local_grads_of_unary_and_binary_nodes():
     assert x.local_grads == ()
     assert x.exp().local_grads == (pytest.approx(math.exp(2.0)),)
     assert (x * 3).local_grads == (3.0, 2.0)
+
+
+def test_power_zero_and_one_at_zero():
+    for n, expected in ((0, 0.0), (1, 1.0), (2, 0.0)):
+        x = Value(0.0)
+        (x ** n).backward()
+        assert x.grad == expected, n
+    with pytest.raises(ValueError, match="infinite"):
+        Value(0.0) ** 0.5

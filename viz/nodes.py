@@ -1,0 +1,126 @@
+"""What viz reads from an engine node (Value or Tensor), and the names it gives them.
+
+A node has `.data`, `.grad`, `.parents`, `.op`, `.label`, `.scope`; a node whose data is an
+ndarray is a tensor node (no local derivatives, shown by shape). Nothing here draws.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from .format import format_array_rows, format_number, format_shape
+
+
+def is_tensor(node: Any) -> bool:
+    """Whether `node` holds an array (a Tensor) rather than a float (a Value)."""
+    return isinstance(node.data, np.ndarray)
+
+
+def plain(x: Any) -> Any:
+    """A number or array from a gradient that may itself be a graph node (create_graph=True)."""
+    if x is None or isinstance(x, (np.ndarray, numbers.Number)):
+        return x
+    return getattr(x, "data", x)
+
+
+def grad_of(node: Any) -> Any:
+    """The node's gradient as a float or ndarray, or None when it has none."""
+    return plain(node.grad)
+
+
+def shape_of(x: Any, dtype: Any = None) -> str:
+    """'(2, 3)' for an array-like (with its dtype when not float64)."""
+    array = np.asarray(x)
+    return format_shape(array.shape, array.dtype if dtype is None else dtype)
+
+
+def short_text(x: Any, tensor: bool) -> str:
+    """One line for an edge: the number for a Value or a 0-d Tensor, else the shape; '' for None."""
+    if x is None:
+        return ""
+    return shape_of(x) if tensor and np.ndim(x) > 0 else format_number(x)
+
+
+def long_lines(x: Any, tensor: bool) -> list[str]:
+    """Lines for a node box: the number, or the shape plus the values of a small array
+    (a 0-d array: 'shape () = number' on one line)."""
+    if x is None:
+        return []
+    if not tensor:
+        return [format_number(x)]
+    rows = format_array_rows(np.asarray(x))
+    if np.ndim(x) == 0:
+        return [f"{shape_of(x)} = {rows[0]}"]
+    return [shape_of(x)] + rows
+
+
+def check_node(output: Any) -> None:
+    """Refuse, with a TypeError, anything that is not a graph node (a Value or a Tensor)."""
+    for attr in ("data", "grad", "parents", "op"):
+        if not hasattr(output, attr):
+            raise TypeError(f"viz draws a Value or Tensor, got {type(output).__name__} "
+                            f"(it has no .{attr})")
+
+
+def graph_order(output: Any) -> list:
+    """Every node `output` depends on, each after its parents; parents in the order given."""
+    check_node(output)
+    order: list = []
+    seen: set = set()
+    stack = [(output, False)]
+    while stack:  # depth-first, parents in their order, so inputs are laid out as written
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((p, False) for p in reversed(node.parents) if p not in seen)
+    return order
+
+
+def node_names(order: list) -> dict:
+    """Each node's label, or a generated v1, v2, ... for unlabelled nodes in topological order."""
+    names, count = {}, 0
+    for node in order:
+        label = getattr(node, "label", "") or ""
+        if not label:
+            count += 1
+            label = f"v{count}"
+        names[node] = label
+    return names
+
+
+def consumers_of(order: list) -> dict:
+    """For each node, the (child, parent index) pairs of the nodes computed from it."""
+    uses: dict = {node: [] for node in order}
+    for child in order:
+        for i, parent in enumerate(child.parents):
+            uses[parent].append((child, i))
+    return uses
+
+
+def contribution(node: Any, uses: list) -> Any:
+    """The gradient `node` receives from the given (child, index) uses: the sum of upstream
+    gradient x local derivative for a Value; its total gradient for a Tensor (no local numbers)."""
+    if is_tensor(node) or not uses:
+        return grad_of(node)
+    total = 0.0
+    for child, i in uses:
+        upstream = grad_of(child)
+        local = child.local_grads[i] if i < len(child.local_grads) else None
+        if upstream is None or local is None:
+            return grad_of(node)
+        total += float(plain(upstream)) * float(plain(local))
+    return total
+
+
+def has_gradients(output: Any) -> bool:
+    """Whether a backward pass seems to have run: the output's gradient is set and nonzero."""
+    check_node(output)
+    g = grad_of(output)
+    if g is None:
+        return False
+    return bool(np.any(np.asarray(g) != 0))

@@ -1,0 +1,108 @@
+"""The backward pass replayed one node at a time: which node, what it multiplies, what it sends.
+
+The frames follow the engine: nodes with parents, in reversed topological order. Frame k shows
+the graph as it stands once the k-th node has pushed its gradient to its parents: the first frame
+shows the output's gradient and what it sends to its inputs, the last frame every gradient.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from autograd import topological_order
+
+from .build import DEFAULT_MAX_NODES, Progress, build
+from .dot import Graph
+from .format import format_number
+from .nodes import grad_of, graph_order, has_gradients, is_tensor, node_names, plain, shape_of
+from .page import steps_page
+
+
+@dataclass
+class Frame:
+    """One step of the backward pass: the node visited, the explanation, the graph so far."""
+
+    index: int  # 1-based
+    total: int
+    node: Any
+    lines: tuple  # the explanation, one string per line
+    graph: Graph  # the whole graph, gradients known so far, this node highlighted
+
+    @property
+    def text(self) -> str:
+        """The explanation lines joined by newlines."""
+        return "\n".join(self.lines)
+
+
+def _expression(node: Any, names: dict) -> str:
+    """'apple × apple_num', 'exp(x)', 't**2': how the node was computed from its parents."""
+    args = [names[p] for p in node.parents]
+    op = node.op or "?"
+    if len(args) == 2 and len(op) <= 2:
+        return f"{args[0]} {op} {args[1]}"
+    if len(args) == 1 and op.startswith("**"):
+        return f"{args[0]}{op}"
+    if len(args) == 1 and op in ("−", "-"):
+        return f"−{args[0]}"
+    return f"{op}({', '.join(args)})"
+
+
+def explain(node: Any, names: dict, root_name: str) -> list[str]:
+    """Lines saying: node = expression; upstream gradient; upstream × local = sent, per parent."""
+    name = names[node]
+    if is_tensor(node):
+        upstream = grad_of(node)
+        shown = shape_of(upstream) if upstream is not None else "none"
+        lines = [f"{name} = {_expression(node, names)}   shape {shape_of(node.data)}",
+                 f"upstream gradient ∂{root_name}/∂{name}: {shown}"]
+        for parent in node.parents:
+            g = grad_of(parent)
+            sent = shape_of(g) if g is not None else "nothing (requires_grad=False)"
+            lines.append(f"grad {shown} → {names[parent]}: {sent}")
+        return lines
+    upstream = float(plain(grad_of(node)))
+    lines = [f"{name} = {_expression(node, names)} = {format_number(node.data)}",
+             f"upstream gradient ∂{root_name}/∂{name} = {format_number(upstream)}"]
+    for parent, local in zip(node.parents, node.local_grads):
+        local = float(plain(local))
+        product = f"{format_number(upstream)} × {format_number(local)}"
+        lines.append(f"→ {names[parent]}: {product} = {format_number(upstream * local)}"
+                     f"   (upstream × ∂{name}/∂{names[parent]})")
+    return lines
+
+
+def backward_steps(output: Any, mode: str = "both", *,
+                   max_nodes: int = DEFAULT_MAX_NODES) -> Iterator[Frame]:
+    """One Frame per node the backward pass visits, in its order (reversed topological order of
+    the nodes with parents). Needs output.backward() to have run: raises ValueError otherwise
+    (viz never runs it for you, because leaves accumulate gradients)."""
+    if not has_gradients(output):
+        raise ValueError("backward_steps needs the gradients: call output.backward() first")
+    visits = [n for n in reversed(topological_order([output])) if n.parents]
+    build(output, mode, max_nodes=max_nodes)  # refuse a bad mode or a huge graph right away
+    return _frames(output, mode, max_nodes, visits)
+
+
+def _frames(output: Any, mode: str, max_nodes: int, visits: list) -> Iterator[Frame]:
+    names = node_names(graph_order(output))
+    done: set = set()
+    for k, node in enumerate(visits, 1):
+        done.add(node)
+        graph = build(output, mode, max_nodes=max_nodes,
+                      progress=Progress(done=set(done), current=node))
+        yield Frame(k, len(visits), node, tuple(explain(node, names, names[output])), graph)
+
+
+def save_steps(output: Any, path: str | os.PathLike, mode: str = "both", *,
+               max_nodes: int = DEFAULT_MAX_NODES) -> str:
+    """Write one self-contained HTML page stepping through the backward pass (SVG frames inline,
+    Previous/Next buttons and arrow keys, no network needed); returns the path. Needs `dot`."""
+    if Path(path).suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"save_steps writes an HTML page: name it *.html, got {os.fspath(path)!r}")
+    frames = [(f.text, f.graph.pipe(format="svg", encoding="utf-8"))
+              for f in backward_steps(output, mode, max_nodes=max_nodes)]
+    title = f"Backward pass of {node_names(graph_order(output))[output]}, step by step"
+    Path(path).write_text(steps_page(frames, title), encoding="utf-8")
+    return os.fspath(path)
