@@ -79,8 +79,9 @@ def apply(fn: Function, *inputs: "Tensor") -> "Tensor":
     out.grad = None
     out.label = ""
     out._scope = Mode.scope
-    if Mode.grad_enabled and any(t.requires_grad for t in inputs):
-        fn.needs = tuple(t.requires_grad for t in inputs)
+    needs = tuple([t.requires_grad for t in inputs])
+    if Mode.grad_enabled and True in needs:
+        fn.needs = needs
         out.requires_grad = True
         out._parents = inputs
         out._fn = fn
