@@ -1,0 +1,68 @@
+"""What every demo shares: its command line (--out), the output folder, numbers printed like the
+lecture (220, 2.2 110 200), and saving a graph (falling back to DOT text when Graphviz is missing).
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import viz
+
+
+def fmt(*numbers: Any) -> str:
+    """Numbers as the lecture prints them, space-separated: fmt(2.2000000000000003, 110, 200.0)
+    -> '2.2 110 200'."""
+    return " ".join(viz.format_number(float(x)) for x in numbers)
+
+
+def parse_args(doc: str | None, argv: Sequence[str] | None, out_dir: str | Path,
+               add: Callable[[argparse.ArgumentParser], None] | None = None) -> argparse.Namespace:
+    """The demo's options: --out (default `out_dir`) plus whatever `add` puts on the parser."""
+    summary = " ".join((doc or "").strip().split("\n\n")[0].split())  # the docstring's first paragraph
+    parser = argparse.ArgumentParser(description=summary or None)
+    parser.add_argument("--out", default=str(out_dir), metavar="DIR",
+                        help=f"where figures are written (default: {out_dir})")
+    if add is not None:
+        add(parser)
+    args = parser.parse_args(list(argv or []))  # None: the defaults (the script passes sys.argv)
+    args.out = Path(args.out)
+    args.out.mkdir(parents=True, exist_ok=True)
+    return args
+
+
+def save_graph(output: Any, path: Path, mode: str = "both", **kwargs: Any) -> Path:
+    """Draw `output` into `path` (.svg); without Graphviz's `dot`, write the DOT text beside it."""
+    try:
+        viz.save(output, path, mode=mode, **kwargs)
+    except viz.GraphvizNotFoundError as e:
+        path = path.with_suffix(".dot")
+        viz.save(output, path, mode=mode, **kwargs)
+        print(f"note: {e}; wrote the DOT text to {path} instead", file=sys.stderr)
+    return path
+
+
+def agree(a: Sequence[float], b: Sequence[float], what: str, rel: float = 1e-9) -> str:
+    """'both agree' if every pair matches to `rel`, else raise: a demo that proves something."""
+    if len(a) != len(b) or not all(math.isclose(x, y, rel_tol=rel, abs_tol=1e-12) for x, y in zip(a, b)):
+        raise AssertionError(f"{what} disagree: {fmt(*a)} vs {fmt(*b)}")
+    return f"{what} agree"
+
+
+def report_files(paths: Sequence[Path]) -> None:
+    """One 'wrote PATH' line per file."""
+    for p in paths:
+        print(f"wrote {p}")
+
+
+def run_script(main: Callable[..., Any]) -> None:
+    """`main(sys.argv[1:])` for `python -m demos.x`: a missing data set ends with its message,
+    not a traceback."""
+    from nn.datasets import DatasetError
+
+    try:
+        main(sys.argv[1:])
+    except DatasetError as e:
+        raise SystemExit(f"error: {e}") from None
