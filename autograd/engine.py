@@ -1,7 +1,8 @@
 """The one backward pass shared by Value and Tensor, and the switches that steer recording.
 
-A graph node (Value or Tensor) has `_parents` (a tuple, in order), a `grad`, and two methods the
-pass calls: `_backward_step(create_graph, release)` pushes the node's grad into its parents, and
+A graph node (Value or Tensor) has `_op` (the operation that made it; None for a leaf),
+`_parents` (its inputs, in order), a `grad`, and two methods the pass calls:
+`_backward_step(create_graph, release)` pushes the node's grad into its parents, and
 `_check_finite()` is used by anomaly mode. Nothing here knows about floats or arrays.
 """
 from __future__ import annotations
@@ -97,7 +98,7 @@ def backward(roots: Sequence[Any], seeds: Sequence[Any], *, retain_graph: bool =
     """
     order = topological_order(roots)
     for node in order:
-        if node._parents:
+        if node._op is not None:
             node.grad = node._NO_GRAD
     for root, seed in zip(roots, seeds):
         root._accumulate(seed)
@@ -107,7 +108,7 @@ def backward(roots: Sequence[Any], seeds: Sequence[Any], *, retain_graph: bool =
     Mode.grad_enabled = create_graph
     try:
         for node in reversed(order):
-            if node._parents:
+            if node._op is not None:
                 node._backward_step(create_graph, release)
                 if anomaly:
                     for parent in node._parents:
@@ -135,7 +136,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, *, create_graph: b
         raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
     seeds = [out._seed(g, "grad") for out, g in zip(outputs, grad_outputs)]
     order = topological_order(outputs + inputs)
-    leaves = [node for node in order if not node._parents]
+    leaves = [node for node in order if node._op is None]
     kept = [leaf.grad for leaf in leaves]
     for leaf in leaves:
         leaf.grad = leaf._NO_GRAD
@@ -151,5 +152,5 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, *, create_graph: b
 def zero_grad(*roots: Any) -> None:
     """Set the gradient of every leaf in the graphs of `roots` to zero (leaves accumulate)."""
     for node in topological_order(roots):
-        if not node._parents:
+        if node._op is None:
             node.grad = node._NO_GRAD

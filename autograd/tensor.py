@@ -84,11 +84,11 @@ def apply(fn: Function, *inputs: "Tensor") -> "Tensor":
         fn.needs = needs
         out.requires_grad = True
         out._parents = inputs
-        out._fn = fn
+        out._op = fn
     else:
         out.requires_grad = False
         out._parents = ()
-        out._fn = None
+        out._op = None
     return out
 
 
@@ -106,7 +106,7 @@ def _owned(gp: Any, g: Any) -> Any:
 class Tensor:
     """A graph node holding a NumPy array: data, grad (same shape, None until reached), parents."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_fn", "label", "_scope")
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_op", "label", "_scope")
     _NO_GRAD = None
     __array_priority__ = 1000  # ndarray + Tensor goes to Tensor.__radd__
     __hash__ = object.__hash__
@@ -117,7 +117,7 @@ class Tensor:
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self._parents = ()
-        self._fn = None
+        self._op = None
         self.label = label
         self._scope = Mode.scope
 
@@ -150,7 +150,7 @@ class Tensor:
 
     @property
     def op(self) -> str:
-        return self._fn.symbol if self._fn is not None else ""
+        return self._op.symbol if self._op is not None else ""
 
     @property
     def scope(self) -> str | None:
@@ -201,10 +201,10 @@ class Tensor:
         if self.grad is not None:
             self.grad = self.grad + g
         else:  # a leaf keeps its own copy of the seed, never the caller's array
-            self.grad = g if self._parents else _owned(g, g)
+            self.grad = g if self._op is not None else _owned(g, g)
 
     def _backward_step(self, create_graph: bool, release: bool) -> None:
-        fn = self._fn
+        fn = self._op
         if fn.released and fn.saves_values:
             raise RuntimeError(
                 f"backward through {fn!r} a second time: the arrays it saved were released "
@@ -224,7 +224,7 @@ class Tensor:
             if gp is None or not parent.requires_grad:
                 continue
             if parent.grad is None:
-                parent.grad = gp if parent._parents else _owned(gp, g)
+                parent.grad = gp if parent._op is not None else _owned(gp, g)
             else:
                 parent.grad = parent.grad + gp
         if release:
@@ -240,7 +240,7 @@ class Tensor:
         return self.grad if self.grad is not None else np.zeros_like(self.data)
 
     def _op_name(self) -> str:
-        return repr(self._fn) if self._fn is not None else "leaf"
+        return repr(self._op) if self._op is not None else "leaf"
 
     # ---- operations (defined in tensor_ops.py) -----------------------------------------------
     def __add__(self, other: Any) -> "Tensor":

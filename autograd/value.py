@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from functools import lru_cache
 from typing import Any, Callable, NamedTuple, Union
 
@@ -95,12 +96,12 @@ def _sigmoid(a: float) -> float:
     return e / (1.0 + e)
 
 
-ADD = Rule("add", "+", lambda a, b: a + b, lambda a, b, out: (1.0, 1.0))
-SUB = Rule("sub", "−", lambda a, b: a - b, lambda a, b, out: (1.0, -1.0))
-MUL = Rule("mul", "×", lambda a, b: a * b, lambda a, b, out: (b, a))
+ADD = Rule("add", "+", operator.add, lambda a, b, out: (1.0, 1.0))
+SUB = Rule("sub", "−", operator.sub, lambda a, b, out: (1.0, -1.0))
+MUL = Rule("mul", "×", operator.mul, lambda a, b, out: (b, a))
 DIV = Rule("div", "/", _div, lambda a, b, out: (1 / b, -out / b))
 POW = Rule("pow", "**", _pow, _pow_local)
-NEG = Rule("neg", "−", lambda a: -a, lambda a, out: (-1.0,))
+NEG = Rule("neg", "−", operator.neg, lambda a, out: (-1.0,))
 EXP = Rule("exp", "exp", _exp, lambda a, out: (out,))
 LOG = Rule("log", "log", _logf, lambda a, out: (1 / a,))
 TANH = Rule("tanh", "tanh", math.tanh, lambda a, out: (1 - out * out,))
@@ -143,13 +144,13 @@ def _unary(rule: Rule, a: "Value") -> "Value":
     out.grad = 0.0
     out.label = ""
     out._scope = Mode.scope
+    out._b = None
     if Mode.grad_enabled:
-        out._parents = (a,)
+        out._a = a
         out._d0, = rule.local(x, data)
-        out._rule = rule
+        out._op = rule
     else:
-        out._parents = ()
-        out._rule = None
+        out._a = out._op = None
     return out
 
 
@@ -166,12 +167,12 @@ def _binary(rule: Rule, a: "Value", b: "Value") -> "Value":
     out.label = ""
     out._scope = Mode.scope
     if Mode.grad_enabled:
-        out._parents = (a, b)
+        out._a = a
+        out._b = b
         out._d0, out._d1 = rule.local(x, y, data)
-        out._rule = rule
+        out._op = rule
     else:
-        out._parents = ()
-        out._rule = None
+        out._a = out._b = out._op = None
     return out
 
 
@@ -190,9 +191,10 @@ def _lift(other: Any, op: str) -> "Value":
 class Value:
     """A scalar graph node: data, grad, and the parents with their local derivatives."""
 
-    # Local derivatives live in two slots rather than a tuple: one object fewer per node for
-    # the memory and for Python's cycle collector to track (see benchmarks/bench_value.py).
-    __slots__ = ("data", "grad", "_parents", "_d0", "_d1", "_rule", "label", "_scope")
+    # Every operation has one or two inputs: the parents (_a, _b) and their local derivatives
+    # (_d0, _d1) live in slots rather than tuples, so a node is one object for the memory and for
+    # Python's cycle collector to track, not three (see benchmarks/bench_value.py).
+    __slots__ = ("data", "grad", "_a", "_b", "_d0", "_d1", "_op", "label", "_scope")
     _NO_GRAD = 0.0  # what grad is reset to: a Value's grad is never None
 
     def __init__(self, data: Number, label: str = "") -> None:
@@ -206,8 +208,7 @@ class Value:
             raise ValueError(f"Value(...) got {data!r}; a Value must be a finite number")
         self.data = data
         self.grad = 0.0
-        self._parents = ()
-        self._rule = None
+        self._a = self._b = self._op = None
         self.label = label
         self._scope = Mode.scope
 
@@ -341,14 +342,13 @@ class Value:
     def _backward_step(self, create_graph: bool, release: bool) -> None:
         g = self.grad
         if not create_graph:
-            parents = self._parents
-            parents[0].grad += self._d0 * g
-            if len(parents) == 2:
-                parents[1].grad += self._d1 * g
+            self._a.grad += self._d0 * g
+            if self._b is not None:
+                self._b.grad += self._d1 * g
             return
         if type(g) is not Value:
             g = Value(g)
-        locals_ = self._rule.local(*self._parents, self)
+        locals_ = self._op.local(*self._parents, self)
         for parent, d in zip(self._parents, locals_):
             contribution = d * g
             current = parent.grad
@@ -363,24 +363,30 @@ class Value:
         return self.grad
 
     def _op_name(self) -> str:
-        return self._rule.name if self._rule else "leaf"
+        return self._op.name if self._op else "leaf"
 
     # ---- display -------------------------------------------------------------------------------
     @property
-    def parents(self) -> tuple:
-        """The inputs this node was computed from, in order (empty for a leaf)."""
-        return self._parents
+    def _parents(self) -> tuple:
+        a = self._a
+        if a is None:
+            return ()
+        return (a,) if self._b is None else (a, self._b)
+
+    parents = property(_parents.fget, doc="The inputs this node was computed from, in order "
+                                          "(empty for a leaf).")
 
     @property
     def op(self) -> str:
         """The operation's symbol ('' for a leaf)."""
-        return self._rule.symbol if self._rule else ""
+        return self._op.symbol if self._op else ""
 
     @property
     def local_grads(self) -> tuple:
         """d(self)/d(parent) for each parent, as recorded in the forward pass."""
-        n = len(self._parents)
-        return () if n == 0 else (self._d0,) if n == 1 else (self._d0, self._d1)
+        if self._a is None:
+            return ()
+        return (self._d0,) if self._b is None else (self._d0, self._d1)
 
     @property
     def scope(self) -> str | None:

@@ -29,7 +29,7 @@ def forward(X, labels, params):
 
 
 def nodes_with_fn(root):
-    return [n for n in topological_order([root]) if n._fn is not None]
+    return [n for n in topological_order([root]) if n._op is not None]
 
 
 # ---- release after backward ---------------------------------------------------------------------
@@ -37,11 +37,11 @@ def test_backward_releases_what_operations_saved():
     X, labels, params = small_net()
     loss = forward(X, labels, params)
     nodes = nodes_with_fn(loss)
-    assert loss._fn.saved is not None  # cross_entropy keeps probabilities for backward
+    assert loss._op.saved is not None  # cross_entropy keeps probabilities for backward
     loss.backward()
     for node in nodes:
-        assert node._fn.released, node._fn
-        assert node._fn.saved is None, node._fn
+        assert node._op.released, node._op
+        assert node._op.saved is None, node._op
         assert isinstance(node.data, np.ndarray)  # node data stays
         assert node.grad is not None  # and so do the grads of this pass
     assert all(p.grad is not None for p in params)
@@ -51,16 +51,16 @@ def test_retain_graph_keeps_what_operations_saved():
     X, labels, params = small_net()
     loss = forward(X, labels, params)
     loss.backward(retain_graph=True)
-    assert loss._fn.saved is not None
-    assert not any(node._fn.released for node in nodes_with_fn(loss))
+    assert loss._op.saved is not None
+    assert not any(node._op.released for node in nodes_with_fn(loss))
 
 
 def test_max_saved_mask_released():
     x = Tensor(rng().standard_normal((3, 4)), requires_grad=True)
     y = x.max(axis=1)
-    assert y._fn.saved is not None
+    assert y._op.saved is not None
     y.sum().backward()
-    assert y._fn.saved is None
+    assert y._op.saved is None
 
 
 SECOND_BACKWARD = {
@@ -120,7 +120,7 @@ def test_no_grad_forward_keeps_no_graph():
     X, labels, params = small_net()
     with no_grad():
         loss = forward(X, labels, params)
-    assert loss._fn is None and loss.parents == () and not loss.requires_grad
+    assert loss._op is None and loss.parents == () and not loss.requires_grad
 
 
 def test_graph_freed_by_reference_counting_alone():
@@ -131,7 +131,7 @@ def test_graph_freed_by_reference_counting_alone():
     try:
         loss = forward(X, labels, params)
         arrays = [weakref.ref(n.data) for n in topological_order([loss]) if n._parents]
-        saved = weakref.ref(loss._fn.saved[0])
+        saved = weakref.ref(loss._op.saved[0])
         loss.backward()
         grads = [weakref.ref(n.grad) for n in topological_order([loss]) if n._parents]
         del loss
