@@ -79,9 +79,12 @@ def topological_order(roots: Iterable[Any]) -> list:
             emit(pop())
         elif node not in seen:
             mark(node)
-            push(node)
-            push(_EMIT)
-            extend(node._parents)
+            if node._op is None:  # a leaf has no parents to wait for
+                emit(node)
+            else:
+                push(node)
+                push(_EMIT)
+                extend(node._parents)
     return order
 
 

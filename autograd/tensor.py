@@ -184,7 +184,7 @@ class Tensor:
                     f"{op}: the output has shape {self.data.shape}, not a scalar; pass the "
                     f"gradient of the loss with respect to it, e.g. "
                     f"{op}(np.ones({self.data.shape})), or reduce it first with .sum()")
-            return np.ones_like(self.data)
+            return np.ones(self.data.shape, dtype=self.data.dtype)
         if isinstance(grad, Tensor):
             seed = grad
             if seed.data.dtype != self.data.dtype:

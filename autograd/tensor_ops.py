@@ -510,6 +510,7 @@ class CrossEntropy(Function):
             raise ValueError(f"cross_entropy: scores must have shape (N, C), got {x.shape}")
         n, c = x.shape
         t = np.asarray(self.target.data if isinstance(self.target, Tensor) else self.target)
+        labels = onehot = None
         if t.ndim == 1 and t.dtype.kind in "iub":
             if t.shape[0] != n:
                 raise ValueError(f"cross_entropy: {t.shape[0]} labels for {n} rows of scores "
@@ -517,23 +518,33 @@ class CrossEntropy(Function):
             if n and (t.min() < 0 or t.max() >= c):
                 raise ValueError(f"cross_entropy: labels must lie in 0..{c - 1}, got "
                                  f"{t.min()}..{t.max()}")
-            onehot = np.zeros_like(x)
-            onehot[np.arange(n), t] = 1
+            labels = t
         elif t.shape == x.shape:
             onehot = t.astype(x.dtype, copy=False)
         else:
             raise ValueError(f"cross_entropy: labels must be integers of shape ({n},) or one-hot "
                              f"rows of shape {x.shape}, got {t.dtype} {t.shape}")
         shifted = x - x.max(axis=1, keepdims=True)
-        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        self.saved = (np.exp(log_probs), onehot)
-        return np.asarray(-(onehot * log_probs).sum() / max(n, 1))
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        log_probs = shifted - np.log(total)
+        self.saved = (e / total, labels, onehot)
+        picked = log_probs[np.arange(n), labels] if labels is not None else onehot * log_probs
+        return np.asarray(-picked.sum() / max(n, 1))
 
     def backward(self, g, x, out):
-        probs, onehot = self.saved
+        probs, labels, onehot = self.saved
+        n = x.shape[0]
+        if onehot is None:  # integer labels: subtract 1 at each row's label
+            if not isinstance(x, Tensor):
+                d = probs.copy()
+                d[np.arange(n), labels] -= 1
+                return (d * (g / max(n, 1)),)
+            onehot = np.zeros(x.shape, dtype=x.dtype)
+            onehot[np.arange(n), labels] = 1
         if isinstance(x, Tensor):
             probs = x.softmax(axis=1)
-        return ((probs - onehot) * (g / max(x.shape[0], 1)),)
+        return ((probs - onehot) * (g / max(n, 1)),)
 
 
 # ---- functions reachable from the package ----------------------------------------------------

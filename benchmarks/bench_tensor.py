@@ -55,7 +55,6 @@ def epoch_numpy(x, t, w1, b1, w2, b2) -> float:
 
 
 def epoch_ours(x, t, w1, b1, w2, b2) -> float:
-    sys.path.insert(0, ROOT)
     from autograd import Tensor, cross_entropy
     params = [Tensor(p, requires_grad=True) for p in (w1, b1, w2, b2)]
     W1, B1, W2, B2 = params
@@ -88,7 +87,6 @@ def epoch_torch(x, t, w1, b1, w2, b2) -> float:
 
 
 def epoch_dezero(x, t, w1, b1, w2, b2) -> float:
-    np.int = int  # DeZero 0.0.13 still uses np.int, which NumPy 2 removed
     import dezero
     import dezero.functions as F
     params = [dezero.Parameter(p) for p in (w1, b1, w2, b2)]
@@ -109,7 +107,20 @@ SYSTEMS = {"numpy": epoch_numpy, "tracegrad": epoch_ours, "torch": epoch_torch,
            "dezero": epoch_dezero}
 
 
+def import_system(system: str) -> None:
+    """Import outside the timed region (torch alone takes seconds to import)."""
+    if system == "tracegrad":
+        sys.path.insert(0, ROOT)
+        import autograd  # noqa: F401
+    elif system == "torch":
+        import torch  # noqa: F401
+    elif system == "dezero":
+        np.int = int  # DeZero 0.0.13 still uses np.int, which NumPy 2 removed
+        import dezero  # noqa: F401
+
+
 def worker(system: str, dtype: str) -> None:
+    import_system(system)
     data = make_data(np.dtype(dtype))
     t0 = time.perf_counter()
     loss = SYSTEMS[system](*data)
