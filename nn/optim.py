@@ -107,16 +107,19 @@ class Momentum(Optimizer):
         self.lr = lr
         self.momentum = momentum
 
-    def _update_one(self, state, param, grad):
+    def _velocity(self, state, param, grad):
         if "v" not in state:
             state["v"] = np.zeros_like(param)
         v = state["v"]
         v *= self.momentum
         v += grad
-        param -= self.lr * v
+        return v
+
+    def _update_one(self, state, param, grad):
+        param -= self.lr * self._velocity(state, param, grad)
 
 
-class Nesterov(Optimizer):
+class Nesterov(Momentum):
     """Nesterov momentum: v <- momentum * v + g;  W <- W - lr * (g + momentum * v).
 
     This is torch.optim.SGD(momentum=..., nesterov=True), and equals Bengio et al. (2012), eq. 7:
@@ -124,20 +127,8 @@ class Nesterov(Optimizer):
     momentum^2 to the already-updated v instead, so it takes different steps; we match torch.
     """
 
-    def __init__(self, lr: float = 0.01, momentum: float = 0.9,
-                 *, params: Iterable[Any] | None = None) -> None:
-        super().__init__(params)
-        _check("lr", lr, 0.0)
-        _check("momentum", momentum, 0.0)
-        self.lr = lr
-        self.momentum = momentum
-
     def _update_one(self, state, param, grad):
-        if "v" not in state:
-            state["v"] = np.zeros_like(param)
-        v = state["v"]
-        v *= self.momentum
-        v += grad
+        v = self._velocity(state, param, grad)
         param -= self.lr * (grad + self.momentum * v)
 
 
