@@ -98,7 +98,7 @@ _new = object.__new__
 def _owned(gp: Any, g: Any) -> Any:
     """`gp` as a leaf's grad: its own array, never the upstream grad or a view of another's."""
     data = gp.data if isinstance(gp, Tensor) else gp
-    if gp is g or data.base is not None or not data.flags.writeable:
+    if gp is g or data.base is not None:  # (read-only broadcasts are views: base is set)
         return gp * 1.0 if isinstance(gp, Tensor) else data.copy()
     return gp
 

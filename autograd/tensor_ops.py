@@ -515,9 +515,8 @@ class CrossEntropy(Function):
             if t.shape[0] != n:
                 raise ValueError(f"cross_entropy: {t.shape[0]} labels for {n} rows of scores "
                                  f"(scores {x.shape}, labels {t.shape})")
-            if n and (t.min() < 0 or t.max() >= c):
-                raise ValueError(f"cross_entropy: labels must lie in 0..{c - 1}, got "
-                                 f"{t.min()}..{t.max()}")
+            if n and t.min() < 0:  # labels >= C fail the indexing below
+                raise ValueError(f"cross_entropy: labels must lie in 0..{c - 1}, got {t.min()}")
             labels = t
         elif t.shape == x.shape:
             onehot = t.astype(x.dtype, copy=False)
@@ -528,8 +527,15 @@ class CrossEntropy(Function):
         e = np.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
         log_probs = shifted - np.log(total)
+        if labels is None:
+            picked = onehot * log_probs
+        else:
+            try:
+                picked = log_probs[np.arange(n), labels]
+            except IndexError:
+                raise ValueError(f"cross_entropy: labels must lie in 0..{c - 1}, got "
+                                 f"{t.max()}") from None
         self.saved = (e / total, labels, onehot)
-        picked = log_probs[np.arange(n), labels] if labels is not None else onehot * log_probs
         return np.asarray(-picked.sum() / max(n, 1))
 
     def backward(self, g, x, out):
