@@ -1,7 +1,7 @@
 """The one backward pass shared by Value and Tensor, and the switches that steer recording.
 
-A graph node (Value or Tensor) has `_op` (the operation that made it; None for a leaf),
-`_parents` (its inputs, in order), a `grad`, and two methods the pass calls:
+A graph node (Value or Tensor) is a `Node`: `_op` is the operation that made it (None for a
+leaf), `_a` and `_b` its one or two inputs, and it has a `grad` and two methods the pass calls:
 `_backward_step(create_graph, release)` pushes the node's grad into its parents, and
 `_check_finite()` is used by anomaly mode. Nothing here knows about floats or arrays.
 """
@@ -9,6 +9,27 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Sequence
+
+
+class Node:
+    """What Value and Tensor share: an operation (`_op`) with one or two inputs (`_a`, `_b`).
+
+    Every operation of the lecture, and of this engine, takes one or two inputs; keeping them in
+    two slots, not a tuple, makes a node a single object (see benchmarks/bench_value.py).
+    """
+
+    __slots__ = ()
+    _visited: object  # the token of the last topological_order that reached this node
+
+    @property
+    def parents(self) -> tuple:
+        """The inputs this node was computed from, in order (empty for a leaf)."""
+        a = self._a
+        if a is None:
+            return ()
+        return (a,) if self._b is None else (a, self._b)
+
+    _parents = parents
 
 
 class Mode:
@@ -68,23 +89,28 @@ def detect_anomaly() -> Iterator[None]:
 
 
 def topological_order(roots: Iterable[Any]) -> list:
-    """Every node the roots depend on, each after all of its parents. Iterative: no depth limit."""
+    """Every node the roots depend on, each after all of its parents. Iterative: no depth limit.
+
+    A node is marked as visited by storing this traversal's token on it (cheaper than a set).
+    """
     order: list = []
-    seen: set = set()
+    token = object()
     stack = list(roots)
-    pop, push, extend, emit, mark = stack.pop, stack.append, stack.extend, order.append, seen.add
+    pop, push, emit = stack.pop, stack.append, order.append
     while stack:
         node = pop()
         if node is _EMIT:  # all parents of the node below the marker are in `order` now
             emit(pop())
-        elif node not in seen:
-            mark(node)
+        elif node._visited is not token:
+            node._visited = token
             if node._op is None:  # a leaf has no parents to wait for
                 emit(node)
             else:
                 push(node)
                 push(_EMIT)
-                extend(node._parents)
+                push(node._a)
+                if node._b is not None:
+                    push(node._b)
     return order
 
 

@@ -12,7 +12,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import engine
-from .engine import Mode
+from .engine import Mode, Node
 
 
 def as_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -73,22 +73,25 @@ def lift(x: Any, like: "Tensor", op: str) -> "Tensor":
 
 def apply(fn: Function, *inputs: "Tensor") -> "Tensor":
     """Run `fn` forward on the inputs' arrays; record the graph if any input needs a gradient."""
+    if not 1 <= len(inputs) <= 2:
+        raise TypeError(f"{fn!r}: an operation takes one or two inputs, got {len(inputs)}")
     data = fn.forward(*[t.data for t in inputs])
     out = _new(Tensor)
     out.data = data
     out.grad = None
     out.label = ""
     out._scope = Mode.scope
+    out._visited = None
     needs = tuple([t.requires_grad for t in inputs])
     if Mode.grad_enabled and True in needs:
         fn.needs = needs
         out.requires_grad = True
-        out._parents = inputs
+        out._a = inputs[0]
+        out._b = inputs[1] if len(inputs) == 2 else None
         out._op = fn
     else:
         out.requires_grad = False
-        out._parents = ()
-        out._op = None
+        out._a = out._b = out._op = None
     return out
 
 
@@ -103,10 +106,11 @@ def _owned(gp: Any, g: Any) -> Any:
     return gp
 
 
-class Tensor:
+class Tensor(Node):
     """A graph node holding a NumPy array: data, grad (same shape, None until reached), parents."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_op", "label", "_scope")
+    __slots__ = ("data", "grad", "requires_grad", "_a", "_b", "_op", "label", "_scope",
+                 "_visited")
     _NO_GRAD = None
     __array_priority__ = 1000  # ndarray + Tensor goes to Tensor.__radd__
     __hash__ = object.__hash__
@@ -116,8 +120,7 @@ class Tensor:
         self.data = as_array(data, dtype)
         self.grad = None
         self.requires_grad = bool(requires_grad)
-        self._parents = ()
-        self._op = None
+        self._a = self._b = self._op = self._visited = None
         self.label = label
         self._scope = Mode.scope
 
@@ -144,10 +147,6 @@ class Tensor:
         return Tensor(self.data)
 
     # ---- display -----------------------------------------------------------------------------
-    @property
-    def parents(self) -> tuple:
-        return self._parents
-
     @property
     def op(self) -> str:
         return self._op.symbol if self._op is not None else ""

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any, Callable, NamedTuple, Union
 
 from . import engine
-from .engine import Mode
+from .engine import Mode, Node
 
 Number = Union[int, float]
 _INF = math.inf
@@ -27,12 +27,9 @@ class Rule(NamedTuple):
     local: Callable[..., tuple]  # (inputs..., out) -> d(out)/d(each input); floats or Values
 
 
-def _polymorphic(float_fn: Callable, method: str) -> Callable:
-    """A function that applies math's `float_fn` to a float and the Value method to a Value."""
-    return lambda x: getattr(x, method)() if type(x) is Value else float_fn(x)
-
-
-_log = _polymorphic(math.log, "log")
+def _log(x: Any) -> Any:
+    """ln x of a float, or of a Value (when a derivative is itself being differentiated)."""
+    return x.log() if type(x) is Value else math.log(x)
 
 
 def _div(a: float, b: float) -> float:
@@ -144,6 +141,7 @@ def _unary(rule: Rule, a: "Value") -> "Value":
     out.grad = 0.0
     out.label = ""
     out._scope = Mode.scope
+    out._visited = None
     out._b = None
     if Mode.grad_enabled:
         out._a = a
@@ -166,6 +164,7 @@ def _binary(rule: Rule, a: "Value", b: "Value") -> "Value":
     out.grad = 0.0
     out.label = ""
     out._scope = Mode.scope
+    out._visited = None
     if Mode.grad_enabled:
         out._a = a
         out._b = b
@@ -179,6 +178,11 @@ def _binary(rule: Rule, a: "Value", b: "Value") -> "Value":
 _new = object.__new__
 
 
+def _plus(grad: Any, g: Any) -> Any:
+    """grad + g, without a `0.0 + g` node in the graph when g is a Value (create_graph)."""
+    return g if (type(grad) is float and grad == 0.0) else grad + g
+
+
 def _lift(other: Any, op: str) -> "Value":
     if type(other) is Value:
         return other
@@ -188,13 +192,12 @@ def _lift(other: Any, op: str) -> "Value":
                     "(use a Value or a Python number)")
 
 
-class Value:
+class Value(Node):
     """A scalar graph node: data, grad, and the parents with their local derivatives."""
 
-    # Every operation has one or two inputs: the parents (_a, _b) and their local derivatives
-    # (_d0, _d1) live in slots rather than tuples, so a node is one object for the memory and for
-    # Python's cycle collector to track, not three (see benchmarks/bench_value.py).
-    __slots__ = ("data", "grad", "_a", "_b", "_d0", "_d1", "_op", "label", "_scope")
+    # The parents (_a, _b) and their local derivatives (_d0, _d1) live in slots rather than
+    # tuples, so a node is one object for the memory and for Python's cycle collector, not three.
+    __slots__ = ("data", "grad", "_a", "_b", "_d0", "_d1", "_op", "label", "_scope", "_visited")
     _NO_GRAD = 0.0  # what grad is reset to: a Value's grad is never None
 
     def __init__(self, data: Number, label: str = "") -> None:
@@ -208,11 +211,10 @@ class Value:
             raise ValueError(f"Value(...) got {data!r}; a Value must be a finite number")
         self.data = data
         self.grad = 0.0
-        self._a = self._b = self._op = None
+        self._a = self._b = self._op = self._visited = None
         self.label = label
         self._scope = Mode.scope
 
-    # ---- graph recording -------------------------------------------------------------------
     # ---- arithmetic --------------------------------------------------------------------------
     def __add__(self, other: Any) -> "Value":
         return _binary(ADD, self, (other if type(other) is Value else _lift(other, "+")))
@@ -337,7 +339,7 @@ class Value:
         return float(grad)
 
     def _accumulate(self, g: Any) -> None:
-        self.grad = g if (type(self.grad) is float and self.grad == 0.0) else self.grad + g
+        self.grad = _plus(self.grad, g)
 
     def _backward_step(self, create_graph: bool, release: bool) -> None:
         g = self.grad
@@ -350,10 +352,7 @@ class Value:
             g = Value(g)
         locals_ = self._op.local(*self._parents, self)
         for parent, d in zip(self._parents, locals_):
-            contribution = d * g
-            current = parent.grad
-            parent.grad = contribution if (type(current) is float and current == 0.0) \
-                else current + contribution
+            parent.grad = _plus(parent.grad, d * g)
 
     def _check_finite(self) -> bool:
         g = self.grad.data if type(self.grad) is Value else self.grad
@@ -366,16 +365,6 @@ class Value:
         return self._op.name if self._op else "leaf"
 
     # ---- display -------------------------------------------------------------------------------
-    @property
-    def _parents(self) -> tuple:
-        a = self._a
-        if a is None:
-            return ()
-        return (a,) if self._b is None else (a, self._b)
-
-    parents = property(_parents.fget, doc="The inputs this node was computed from, in order "
-                                          "(empty for a leaf).")
-
     @property
     def op(self) -> str:
         """The operation's symbol ('' for a leaf)."""
