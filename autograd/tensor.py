@@ -61,7 +61,7 @@ class Function:
 def lift(x: Any, like: "Tensor", op: str) -> "Tensor":
     """A constant Tensor for a Python number or array used beside `like` (in `like`'s dtype)."""
     if isinstance(x, Tensor):
-        if x.data.dtype != like.data.dtype:
+        if x.data.dtype is not like.data.dtype and x.data.dtype != like.data.dtype:
             raise TypeError(f"{op}: dtypes differ ({like.data.dtype} and {x.data.dtype}); "
                             f"convert one with .astype(...) (tracegrad never upcasts silently)")
         return x
@@ -73,21 +73,28 @@ def lift(x: Any, like: "Tensor", op: str) -> "Tensor":
 
 def apply(fn: Function, *inputs: "Tensor") -> "Tensor":
     """Run `fn` forward on the inputs' arrays; record the graph if any input needs a gradient."""
-    if not 1 <= len(inputs) <= 2:
+    a = inputs[0]
+    if len(inputs) == 1:
+        b = None
+        data = fn.forward(a.data)
+        needs = (a.requires_grad,)
+    elif len(inputs) == 2:
+        b = inputs[1]
+        data = fn.forward(a.data, b.data)
+        needs = (a.requires_grad, b.requires_grad)
+    else:
         raise TypeError(f"{fn!r}: an operation takes one or two inputs, got {len(inputs)}")
-    data = fn.forward(*[t.data for t in inputs])
     out = _new(Tensor)
     out.data = data
     out.grad = None
     out.label = ""
     out._scope = Mode.scope
     out._visited = None
-    needs = tuple([t.requires_grad for t in inputs])
     if Mode.grad_enabled and True in needs:
         fn.needs = needs
         out.requires_grad = True
-        out._a = inputs[0]
-        out._b = inputs[1] if len(inputs) == 2 else None
+        out._a = a
+        out._b = b
         out._op = fn
     else:
         out.requires_grad = False
@@ -210,16 +217,17 @@ class Tensor(Node):
                 "after the first backward(); pass retain_graph=True to the first call if you "
                 "need to run backward again")
         g = self.grad
-        parents = self._parents
+        a, b = self._a, self._b
         if create_graph:
             if not isinstance(g, Tensor):
                 g = Tensor(g)
-            grads = fn.backward(g, *parents, self)
+            grads = fn.backward(g, a, self) if b is None else fn.backward(g, a, b, self)
         else:
             if isinstance(g, Tensor):
                 g = g.data
-            grads = fn.backward(g, *[p.data for p in parents], self.data)
-        for parent, gp in zip(parents, grads):
+            grads = fn.backward(g, a.data, self.data) if b is None else \
+                fn.backward(g, a.data, b.data, self.data)
+        for parent, gp in zip((a, b), grads):
             if gp is None or not parent.requires_grad:
                 continue
             if parent.grad is None:

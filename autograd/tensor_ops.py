@@ -451,21 +451,22 @@ class MatMul(Function):
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """a @ b; a 1-D operand is treated as a row (left) or column (right) vector, as NumPy does."""
-    if a.ndim == 0 or b.ndim == 0:
+    na, nb = a.data.ndim, b.data.ndim
+    if na >= 2 and nb >= 2:  # MatMul checks the shapes
+        return apply(MatMul(), a, b)
+    if na == 0 or nb == 0:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape}: scalars cannot be "
                          "matrix-multiplied; use *")
-    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+    if a.shape[-1] != b.shape[-2 if nb > 1 else 0]:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not fit: the last axis of "
                          f"the left ({a.shape[-1]}) must equal the "
-                         f"{'second-to-last' if b.ndim > 1 else 'only'} axis of the right")
-    if a.ndim == 1 and b.ndim == 1:
+                         f"{'second-to-last' if nb > 1 else 'only'} axis of the right")
+    if na == 1 and nb == 1:
         return matmul(a.reshape(1, -1), b.reshape(-1, 1)).reshape(())
-    if a.ndim == 1:
+    if na == 1:
         out = matmul(a.reshape(1, -1), b)
         return out.reshape(out.shape[:-2] + out.shape[-1:])
-    if b.ndim == 1:
-        return matmul(a, b.reshape(-1, 1)).reshape(a.shape[:-1])
-    return apply(MatMul(), a, b)
+    return matmul(a, b.reshape(-1, 1)).reshape(a.shape[:-1])
 
 
 # ---- softmax and the loss ----------------------------------------------------------------------
