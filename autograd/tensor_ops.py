@@ -7,6 +7,7 @@ below), so each derivative is written once. Gradients are summed back to each in
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from .tensor import Function, Tensor, apply
 
 
 # ---- helpers that work on arrays and Tensors alike ------------------------------------------
+@lru_cache(maxsize=1024)
 def _reduced_axes(shape: tuple, target: tuple) -> tuple:
     lead = len(shape) - len(target)
     return tuple(range(lead)) + tuple(
@@ -546,7 +548,8 @@ class CrossEntropy(Function):
             if not isinstance(x, Tensor):
                 d = probs.copy()
                 d[np.arange(n), labels] -= 1
-                return (d * (g / max(n, 1)),)
+                d *= g / max(n, 1)
+                return (d,)
             onehot = np.zeros(x.shape, dtype=x.dtype)
             onehot[np.arange(n), labels] = 1
         if isinstance(x, Tensor):
