@@ -80,6 +80,13 @@ def _check(name: str, value: float, low: float, high: float = np.inf) -> None:
         raise ValueError(f"{name} must lie in [{low}, {high}), got {value!r}")
 
 
+def _buffer(state: dict, key: str, like: np.ndarray) -> np.ndarray:
+    """The optimizer's running array `key` for one parameter: zeros the first time."""
+    if key not in state:
+        state[key] = np.zeros_like(like)
+    return state[key]
+
+
 class SGD(Optimizer):
     """W <- W - lr * dL/dW. The same as the book and as torch.optim.SGD."""
 
@@ -108,9 +115,7 @@ class Momentum(Optimizer):
         self.momentum = momentum
 
     def _velocity(self, state, param, grad):
-        if "v" not in state:
-            state["v"] = np.zeros_like(param)
-        v = state["v"]
+        v = _buffer(state, "v", param)
         v *= self.momentum
         v += grad
         return v
@@ -148,9 +153,7 @@ class AdaGrad(Optimizer):
         self.eps = eps
 
     def _update_one(self, state, param, grad):
-        if "h" not in state:
-            state["h"] = np.zeros_like(param)
-        h = state["h"]
+        h = _buffer(state, "h", param)
         h += grad * grad
         param -= self.lr * (grad / (np.sqrt(h) + self.eps))
 
@@ -174,9 +177,7 @@ class RMSprop(Optimizer):
         self.eps = eps
 
     def _update_one(self, state, param, grad):
-        if "h" not in state:
-            state["h"] = np.zeros_like(param)
-        h = state["h"]
+        h = _buffer(state, "h", param)
         h *= self.decay_rate
         h += (1 - self.decay_rate) * grad * grad
         param -= self.lr * (grad / (np.sqrt(h) + self.eps))
