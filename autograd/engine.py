@@ -108,9 +108,9 @@ def topological_order(roots: Iterable[Any]) -> list:
             else:
                 push(node)
                 push(_EMIT)
-                push(node._a)
-                if node._b is not None:
+                if node._b is not None:  # pushed first, so the first input is laid out first
                     push(node._b)
+                push(node._a)
     return order
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd import topological_order
+
 from .format import format_array_rows, format_number, format_shape
 
 
@@ -65,20 +67,9 @@ def check_node(output: Any) -> None:
 
 
 def graph_order(output: Any) -> list:
-    """Every node `output` depends on, each after its parents; parents in the order given."""
+    """Every node `output` depends on, each after its parents, inputs in the order written."""
     check_node(output)
-    order: list = []
-    seen: set = set()
-    stack = [(output, False)]
-    while stack:  # depth-first, parents in their order, so inputs are laid out as written
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
-        elif node not in seen:
-            seen.add(node)
-            stack.append((node, True))
-            stack.extend((p, False) for p in reversed(node.parents) if p not in seen)
-    return order
+    return topological_order([output])
 
 
 def node_names(order: list) -> dict:
