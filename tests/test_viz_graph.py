@@ -358,3 +358,22 @@ def test_dot_missing_explains_how_to_install(apple, tmp_path, monkeypatch):
             assert hint in message
     assert isinstance(info.value, RuntimeError)
     assert "digraph" in open(viz.save(apple, tmp_path / "a.dot"), encoding="utf-8").read()
+
+
+def test_far_reaching_edges_are_refused_before_dot_runs():
+    """x + x + ... + x: dot needs ~0.7 s for 30 terms and minutes for 60 (each edge from x
+    crosses every layer in between), so the long one is refused with advice, the short drawn."""
+    import time
+    from autograd import Value
+    x = Value(1.0, label="x")
+    out = x
+    for _ in range(59):
+        out = out + x
+    started = time.perf_counter()
+    with pytest.raises(ValueError, match="subgraph"):
+        viz.draw(out)
+    assert time.perf_counter() - started < 1.0
+    short = x
+    for _ in range(19):
+        short = short + x
+    assert "n0" in viz.draw(short).source
