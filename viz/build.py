@@ -19,9 +19,10 @@ from .nodes import (consumers_of, contribution, grad_of, graph_order, has_gradie
 
 MODES = ("forward", "backward", "both")
 DEFAULT_MAX_NODES = 500
-# dot routes an edge across every rank it spans; x + x + ... + x (n terms) costs ~n²/2 of those
-# and took 0.7 s at n = 30, 4 s at 40, 34 s at 50 here. A larger max_nodes raises it too.
-LONG_EDGE_LIMIT = 800
+# dot routes an edge across every rank it spans; in x + x + ... + x (n terms) the edges leaving x
+# cross ~n²/2 ranks, and dot took 0.7 s at n = 30, 4 s at 40, 34 s at 50 here (a neuron summing 100
+# products, whose long edges leave different nodes, takes 0.3 s). A larger max_nodes raises it too.
+LONG_EDGE_LIMIT = 500
 GRAD_COLOR = "red"
 HIGHLIGHT = {"color": "#1f6feb", "penwidth": "3", "fillcolor": "#fff3b0"}
 
@@ -71,18 +72,17 @@ def _html(*parts: str) -> str:
 
 
 def _long_edge_cost(order: list) -> int:
-    """How many extra ranks dot must route edges through: the sum over edges of (span - 1),
-    where a node's rank is its depth (leaves 0, else 1 + the deepest parent)."""
+    """The most extra ranks that the edges leaving one node must cross (sum of span - 1 over its
+    uses; a node's rank is its depth). dot slows down sharply when one value feeds operations far
+    apart: x + x + ... + x; many separate long edges (a neuron's sum) stay fast."""
     depth: dict = {}
-    cost = 0
+    cost: dict = {}
     for node in order:  # parents come first
         parents = node.parents
-        if not parents:
-            depth[node] = 0
-            continue
-        depth[node] = d = 1 + max(depth[p] for p in parents)
-        cost += sum(d - depth[p] - 1 for p in parents)
-    return cost
+        depth[node] = d = 1 + max(depth[p] for p in parents) if parents else 0
+        for p in parents:
+            cost[p] = cost.get(p, 0) + d - depth[p] - 1
+    return max(cost.values(), default=0)
 
 
 class _Builder:
@@ -108,10 +108,10 @@ class _Builder:
         limit = LONG_EDGE_LIMIT * max(max_nodes, DEFAULT_MAX_NODES) // DEFAULT_MAX_NODES
         if not collapse and _long_edge_cost(self.order) > limit:
             raise ValueError(
-                f"the graph's edges reach across too many layers (long-edge cost "
-                f"{_long_edge_cost(self.order)} > {limit}): a value used by many far-apart "
-                "operations makes dot take minutes. Draw a subgraph (pass an intermediate node "
-                "as the output), or raise max_nodes to allow more.")
+                f"a value in this graph feeds many far-apart operations (its edges cross "
+                f"{_long_edge_cost(self.order)} layers, more than {limit}), which makes dot take "
+                "minutes. Draw a subgraph (pass an intermediate node as the output), or raise "
+                "max_nodes to allow more.")
         self.index = {n: i for i, n in enumerate(self.order)}
         self.names = node_names(self.order)
         self.uses = consumers_of(self.order)
