@@ -7,7 +7,7 @@ same formula runs on arrays in an ordinary pass and on Tensors under `create_gra
 from __future__ import annotations
 
 import numbers
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
