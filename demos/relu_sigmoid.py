@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -20,13 +20,18 @@ XS = (-2.0, 0.0, 1.0, 3.0)
 H = 1e-5  # step of the central difference
 
 
-def relu_graph(x: float) -> tuple[Value, Value]:
-    """y = relu(x), backward done: (x, y)."""
+def one_node_graph(x: float, op: Callable[[Value], Value]) -> tuple[Value, Value]:
+    """y = op(x) as a single node, backward done: (x, y)."""
     xv = Value(x, label="x")
-    y = xv.relu()
+    y = op(xv)
     y.label = "y"
     y.backward()
     return xv, y
+
+
+def relu_graph(x: float) -> tuple[Value, Value]:
+    """y = relu(x) (Fig. 5-18), backward done: (x, y)."""
+    return one_node_graph(x, Value.relu)
 
 
 def sigmoid_graph(x: float) -> tuple[Value, Value]:
@@ -46,11 +51,7 @@ def sigmoid_graph(x: float) -> tuple[Value, Value]:
 
 def sigmoid_node(x: float) -> tuple[Value, Value]:
     """The simplified graph, one 'sigmoid' node (Fig. 5-21), backward done: (x, y)."""
-    xv = Value(x, label="x")
-    y = xv.sigmoid()
-    y.label = "y"
-    y.backward()
-    return xv, y
+    return one_node_graph(x, Value.sigmoid)
 
 
 def _sigmoid(x: float) -> float:
