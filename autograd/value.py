@@ -11,7 +11,7 @@ import math
 import numbers
 import operator
 from functools import lru_cache
-from typing import Any, Callable, NamedTuple, Union
+from typing import Any, Callable, Union
 
 from . import engine
 from .engine import Mode, Node
@@ -20,11 +20,17 @@ Number = Union[int, float]
 _INF = math.inf
 
 
-class Rule(NamedTuple):
-    name: str  # what errors and repr call it
-    symbol: str  # what the drawing shows in the operation circle
-    forward: Callable[..., float]  # floats in, float out; raises with a clear message on bad input
-    local: Callable[..., tuple]  # (inputs..., out) -> d(out)/d(each input); floats or Values
+class Rule:
+    """One scalar operation: its name, its symbol, its forward and its local derivatives."""
+
+    __slots__ = ("name", "symbol", "forward", "local")  # slots: read on every node, kept fast
+
+    def __init__(self, name: str, symbol: str, forward: Callable[..., float],
+                 local: Callable[..., tuple]) -> None:
+        self.name = name  # what errors and repr call it
+        self.symbol = symbol  # what the drawing shows in the operation circle
+        self.forward = forward  # floats in, float out; raises with a clear message on bad input
+        self.local = local  # (inputs..., out) -> d(out)/d(each input); floats or Values
 
 
 def _log(x: Any) -> Any:
