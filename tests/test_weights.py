@@ -23,6 +23,16 @@ def assert_unchanged(m, before):
     assert all(np.array_equal(after[k], before[k]) for k in before)
 
 
+def assert_refused(path, match=None) -> str:
+    """Loading `path` into a fresh model fails with ValueError and changes no parameter."""
+    m = model(1)
+    before = snapshot(m)
+    with pytest.raises(ValueError, match=match) as e:
+        load_weights(m, path)
+    assert_unchanged(m, before)
+    return str(e.value)
+
+
 def test_module_round_trip(tmp_path):
     a, b = model(0), model(10)
     path = tmp_path / "weights.npz"
@@ -100,22 +110,13 @@ def test_truncated_file(tmp_path):
     data = path.read_bytes()
     for cut in (len(data) // 2, 30, len(data) - 10):
         path.write_bytes(data[:cut])
-        m = model(1)
-        before = snapshot(m)
-        with pytest.raises(ValueError, match="not a readable"):
-            load_weights(m, path)
-        assert_unchanged(m, before)
+        assert_refused(path, "not a readable")
 
 
 def test_garbage_bytes(tmp_path):
     path = tmp_path / "garbage.npz"
     path.write_bytes(np.random.default_rng(0).bytes(500))
-    m = model(1)
-    before = snapshot(m)
-    with pytest.raises(ValueError) as e:
-        load_weights(m, path)
-    assert str(path) in str(e.value)
-    assert_unchanged(m, before)
+    assert str(path) in assert_refused(path)
 
 
 def test_corrupted_member(tmp_path):
@@ -124,11 +125,7 @@ def test_corrupted_member(tmp_path):
     data = bytearray(path.read_bytes())
     data[100:140] = b"\xff" * 40  # inside the first array: header or data, the CRC catches it
     path.write_bytes(bytes(data))
-    m = model(1)
-    before = snapshot(m)
-    with pytest.raises(ValueError, match="not a readable"):
-        load_weights(m, path)
-    assert_unchanged(m, before)
+    assert_refused(path, "not a readable")
 
 
 def test_object_array_refused(tmp_path):
@@ -136,19 +133,13 @@ def test_object_array_refused(tmp_path):
     state = {k: v for k, v in model(0).state_dict().items()}
     state["Affine1.b"] = np.array([{"evil": 1}, None, 1, 2], dtype=object)  # needs pickle
     np.savez(path, **state)
-    m = model(1)
-    before = snapshot(m)
-    with pytest.raises(ValueError) as e:
-        load_weights(m, path)
-    assert str(path) in str(e.value)
-    assert_unchanged(m, before)
+    assert str(path) in assert_refused(path)
 
 
 def test_single_npy_refused(tmp_path):
     path = tmp_path / "array.npy"
     np.save(path, np.zeros(3))
-    with pytest.raises(ValueError, match="not a readable"):
-        load_weights(model(0), path)
+    assert_refused(path, "not a readable")
 
 
 def test_missing_file(tmp_path):
