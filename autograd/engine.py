@@ -1,14 +1,37 @@
 """The one backward pass shared by Value and Tensor, and the switches that steer recording.
 
 A graph node (Value or Tensor) is a `Node`: `_op` is the operation that made it (None for a
-leaf), `_a` and `_b` its one or two inputs, and it has a `grad` and two methods the pass calls:
-`_backward_step(create_graph, release)` pushes the node's grad into its parents, and
-`_check_finite()` is used by anomaly mode. Nothing here knows about floats or arrays.
+leaf), `_a` and `_b` its one or two inputs, and it has a `grad` and the methods the pass calls:
+`_backward_step(create_graph, release)` pushes the node's grad into its parents,
+`_check_finite()` says whether its grad is finite, `_undefined_derivative()` names a point where
+its operation has no finite derivative. Nothing here knows about floats or arrays.
+
+Where a derivative is infinite or undefined (sqrt at 0, d/db of a ** b for a < 0) the gradient is
+PyTorch's value (inf or nan), and the pass ends with one `GradientWarning` naming the operation,
+the point and the input; inside `detect_anomaly()` the first such step is an error instead.
 """
 from __future__ import annotations
 
+import warnings
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Sequence
+
+
+class GradientWarning(RuntimeWarning):
+    """A backward pass produced an infinite or undefined (nan) gradient; the message says where."""
+
+
+class AccumulationWarning(UserWarning):
+    """backward() added to leaf gradients left by an earlier pass (leaves accumulate)."""
+
+
+ACCUMULATION_MESSAGE = (
+    "backward(): leaves accumulate: some leaf .grad already held a gradient from an earlier "
+    "pass, so it now holds the sum of both passes. To get this pass alone, zero them first "
+    "(autograd.zero_grad(output), module.zero_grad(), optimizer.zero_grad(), or x.grad = 0 / "
+    "None); to differentiate without touching .grad, use autograd.grad(output, inputs).")
+
+NO_GRAPH = -1  # `_passes` of a node computed under no_grad(): no graph was recorded behind it
 
 
 class Node:
@@ -20,6 +43,13 @@ class Node:
 
     __slots__ = ()
     _visited: object  # the token of the last topological_order that reached this node
+
+    @property
+    def grad_passes(self) -> int:
+        """How many backward passes are summed in `.grad`: for a leaf, the passes since its grad
+        was last zero (0 before any; 2 after backward() twice without zeroing: leaves
+        accumulate). A node computed by an operation always holds one pass's gradient: 1."""
+        return max(self._passes, 0) if self._op is None else 1
 
     @property
     def parents(self) -> tuple:
@@ -39,12 +69,15 @@ class _Mode:
     slot reads are the kind CPython 3.11 specialises (a class attribute takes the slow lookup).
     """
 
-    __slots__ = ("grad_enabled", "anomaly", "scope")
+    __slots__ = ("grad_enabled", "anomaly", "scope", "in_backward")
 
     def __init__(self) -> None:
         self.grad_enabled: bool = True  # record parents and local derivatives?
         self.anomaly: bool = False  # check every gradient for NaN/inf during backward?
         self.scope: str | None = None  # the nn module whose forward is running ("Net/Affine1")
+        # Inside a backward pass a non-finite intermediate is a gradient (inf at sqrt'(0)), which
+        # the gradient policy reports, not a forward error: operations then give IEEE results.
+        self.in_backward: bool = False
 
 
 Mode = _Mode()
@@ -128,42 +161,92 @@ _EMIT = object()
 
 
 def backward(roots: Sequence[Any], seeds: Sequence[Any], *, retain_graph: bool = False,
-             create_graph: bool = False) -> None:
-    """The chain rule over the graph of `roots`, each seeded with its gradient.
+             create_graph: bool = False) -> list:
+    """The chain rule over the graph of `roots`, each seeded with its gradient; returns the nodes
+    it ran over (topological order).
 
     Intermediate nodes are reset first and then hold this pass's gradient; leaves accumulate.
     With `create_graph` the gradients are themselves graph nodes, so they can be differentiated.
     Unless `retain_graph` (implied by `create_graph`), what operations saved is released.
+    A non-finite gradient ends the pass with one GradientWarning (an error under detect_anomaly).
     """
     order = topological_order(roots)
+    leaves = []
     for node in order:
         if node._op is not None:
             node.grad = node._NO_GRAD
+        else:
+            leaves.append(node)
+    _count_passes(leaves)
     for root, seed in zip(roots, seeds):
         root._accumulate(seed)
     release = not (retain_graph or create_graph)
     anomaly = Mode.anomaly
-    previous = Mode.grad_enabled
+    previous = Mode.grad_enabled, Mode.in_backward
     Mode.grad_enabled = create_graph
+    Mode.in_backward = True
     try:
         for node in reversed(order):
             if node._op is not None:
                 node._backward_step(create_graph, release)
                 if anomaly:
-                    for parent in node._parents:
-                        if not parent._check_finite():
-                            raise FloatingPointError(
-                                f"anomaly: the backward step of {node._op_name()} produced a "
-                                f"non-finite gradient for its input {parent!r}")
+                    _check_step(node)
     finally:
-        Mode.grad_enabled = previous
+        Mode.grad_enabled, Mode.in_backward = previous
+    for leaf in leaves:
+        if not leaf._check_finite():
+            warnings.warn(_nonfinite_message(order, leaf), GradientWarning, stacklevel=3)
+            break
+    return order
+
+
+def _count_passes(leaves: list) -> None:
+    """Count, on each leaf that will receive a gradient, the passes summed in its grad; warn
+    (AccumulationWarning) when a leaf starts to hold a second pass."""
+    warn = False
+    for leaf in leaves:
+        if not leaf.requires_grad:
+            continue
+        if leaf._holds_grad():
+            leaf._passes = max(leaf._passes, 1) + 1
+            warn = warn or leaf._passes == 2
+        else:
+            leaf._passes = 1
+    if warn:
+        warnings.warn(ACCUMULATION_MESSAGE, AccumulationWarning, stacklevel=4)
+
+
+def _check_step(node: Any) -> None:
+    """detect_anomaly(): raise if this backward step sent a non-finite gradient to a parent."""
+    for parent in node._parents:
+        if parent.requires_grad and not parent._check_finite():
+            where = node._undefined_derivative() or (
+                f"the backward step of {node._op_name()} produced a non-finite gradient for its "
+                f"input {parent!r}")
+            raise FloatingPointError(f"anomaly: {where}")
+
+
+def _nonfinite_message(order: list, leaf: Any) -> str:
+    """Why a leaf's gradient is not finite: the first operation (in backward order) with an
+    infinite or undefined derivative at its point, else an overflow or a non-finite seed."""
+    found = [text for node in reversed(order) if node._op is not None
+             for text in (node._undefined_derivative(),) if text]
+    if found:
+        more = f" ({len(found) - 1} more operation(s) like it)" if len(found) > 1 else ""
+        return (f"backward: the derivative is infinite or undefined at this point: {found[0]}"
+                f"{more}. The gradient is PyTorch's value there (inf or nan), and it reaches "
+                f"{leaf!r}. Move the point (e.g. sqrt(x + 1e-12)) or compute what needs no "
+                f"gradient under no_grad(); inside detect_anomaly() this is an error.")
+    return (f"backward: the gradient of {leaf!r} is not finite although every derivative on the "
+            f"way is: a product of large derivatives overflowed, or the seed was not finite")
 
 
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, *, create_graph: bool = False,
          retain_graph: bool | None = None) -> list:
     """d(outputs)/d(inputs) as a list, like torch.autograd.grad; leaves' `.grad` are left as they were.
 
-    An input the outputs do not depend on gets a zero gradient (never None).
+    Every gradient returned comes from this pass: an input the outputs do not depend on gets a
+    zero gradient (never None, never what an earlier pass left on it), leaf or not.
     """
     outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
     inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
@@ -174,18 +257,18 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, *, create_graph: b
     if len(grad_outputs) != len(outputs):
         raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
     seeds = [out._seed(g, "grad") for out, g in zip(outputs, grad_outputs)]
-    order = topological_order(outputs + inputs)
-    leaves = [node for node in order if node._op is None]
-    kept = [leaf.grad for leaf in leaves]
+    leaves = [node for node in topological_order(outputs + inputs) if node._op is None]
+    kept = [(leaf.grad, leaf._passes) for leaf in leaves]
     for leaf in leaves:
         leaf.grad = leaf._NO_GRAD
     try:
-        backward(outputs, seeds, create_graph=create_graph,
-                 retain_graph=create_graph if retain_graph is None else retain_graph)
-        return [node._grad_or_zero() for node in inputs]
+        reached = set(backward(outputs, seeds, create_graph=create_graph,
+                               retain_graph=create_graph if retain_graph is None else retain_graph))
+        return [node._grad_or_zero(create_graph) if node in reached
+                else node._zero_grad(create_graph) for node in inputs]
     finally:
-        for leaf, g in zip(leaves, kept):
-            leaf.grad = g
+        for leaf, (g, passes) in zip(leaves, kept):
+            leaf.grad, leaf._passes = g, passes
 
 
 def zero_grad(*roots: Any) -> None:
@@ -193,3 +276,4 @@ def zero_grad(*roots: Any) -> None:
     for node in topological_order(roots):
         if node._op is None:
             node.grad = node._NO_GRAD
+            node._passes = min(node._passes, 0)

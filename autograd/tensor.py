@@ -15,11 +15,24 @@ from . import engine
 from .engine import Mode, Node
 
 
+def _real_numbers(data: Any, what: str) -> np.ndarray:
+    """`data` as an array of real numbers, refusing objects (a list of Values would otherwise
+    be turned into floats one by one, silently cut from their graph)."""
+    array = np.asarray(data)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{what} takes real numbers, got an array of {array.dtype}"
+                        + (" (Values cannot go into a Tensor: use floats, or Values "
+                           "throughout)" if array.dtype.kind == "O" else ""))
+    return array
+
+
 def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """The array a Tensor holds: floating point (float64 unless float32/16 was given)."""
     if isinstance(data, Tensor):
         raise TypeError("Tensor(...) got a Tensor; use it directly, or t.data for its array")
-    array = np.asarray(data, dtype=dtype)
+    array = _real_numbers(data, "Tensor(...)")
+    if dtype is not None:
+        array = array.astype(dtype, copy=False)
     if array.dtype.kind != "f":
         if array.dtype.kind in "biu":
             array = array.astype(np.float64)
@@ -49,6 +62,12 @@ class Function:
     def backward(self, g: Any, *inputs_and_out: Any) -> tuple:
         raise NotImplementedError
 
+    def undefined(self, *inputs_and_out: np.ndarray) -> tuple | None:
+        """Where a local derivative is infinite or undefined, for an input that needs a gradient:
+        (its position, the point as text, the derivative there), or None. Only operations that
+        have such points (pow, sqrt) define it; the backward pass uses it to explain a warning."""
+        return None
+
     def release(self) -> None:
         """Drop what backward needed: the graph can still be drawn, not run backward again."""
         self.saved = None
@@ -66,7 +85,7 @@ def lift(x: Any, like: "Tensor", op: str) -> "Tensor":
                             f"convert one with .astype(...) (tracegrad never upcasts silently)")
         return x
     if isinstance(x, (numbers.Real, np.ndarray, list, tuple)) and not isinstance(x, bool):
-        return Tensor(np.asarray(x, dtype=like.data.dtype))
+        return Tensor(_real_numbers(x, op).astype(like.data.dtype, copy=False))
     raise TypeError(f"unsupported operand for {op}: Tensor and {type(x).__name__} "
                     "(use a Tensor, a NumPy array or a number)")
 
@@ -99,6 +118,8 @@ def apply(fn: Function, *inputs: "Tensor") -> "Tensor":
     else:
         out.requires_grad = False
         out._a = out._b = out._op = None
+        out._passes = 0
+        out._index = None
     return out
 
 
@@ -117,7 +138,7 @@ class Tensor(Node):
     """A graph node holding a NumPy array: data, grad (same shape, None until reached), parents."""
 
     __slots__ = ("data", "grad", "requires_grad", "_a", "_b", "_op", "label", "_scope",
-                 "_visited")
+                 "_visited", "_passes", "_index")
     _NO_GRAD = None
     __array_priority__ = 1000  # ndarray + Tensor goes to Tensor.__radd__
     __hash__ = object.__hash__
@@ -128,6 +149,11 @@ class Tensor(Node):
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self._a = self._b = self._op = self._visited = None
+        self._passes = 0
+        # An integer or boolean array keeps its meaning when this Tensor indexes another one
+        # (the data is float, so x[Tensor([True, False])] would otherwise pick x[1], x[0]).
+        given = np.asarray(data)
+        self._index = given if given.dtype.kind in "biu" else None
         self.label = label
         self._scope = Mode.scope
 
@@ -184,6 +210,11 @@ class Tensor(Node):
         self.grad = None
 
     def _seed(self, grad: Any, op: str) -> Any:
+        if op == "backward" and not self.requires_grad:  # (grad() of a constant is 0)
+            raise RuntimeError(
+                f"{op}(): this Tensor does not require a gradient, so no graph was recorded: "
+                "none of the Tensors it was computed from has requires_grad=True, or it was "
+                "computed under no_grad(). Create the inputs with Tensor(..., requires_grad=True)")
         if grad is None:
             if self.data.size != 1:
                 raise RuntimeError(
@@ -201,6 +232,8 @@ class Tensor(Node):
         if seed.shape != self.data.shape:
             raise ValueError(f"{op}: the gradient has shape {seed.shape} but the output has "
                              f"shape {self.data.shape}; they must match")
+        if not np.isfinite(seed.data if isinstance(seed, Tensor) else seed).all():
+            raise ValueError(f"{op}: the seed gradient must be finite")
         return seed
 
     def _accumulate(self, g: Any) -> None:
@@ -243,8 +276,29 @@ class Tensor(Node):
             return True
         return bool(np.isfinite(g.data if isinstance(g, Tensor) else g).all())
 
-    def _grad_or_zero(self) -> Any:
-        return self.grad if self.grad is not None else np.zeros_like(self.data)
+    def _holds_grad(self) -> bool:
+        g = self.grad
+        return g is not None and bool(np.any((g.data if isinstance(g, Tensor) else g) != 0))
+
+    def _grad_or_zero(self, create_graph: bool = False) -> Any:
+        return self.grad if self.grad is not None else self._zero_grad(create_graph)
+
+    def _zero_grad(self, create_graph: bool = False) -> Any:
+        zeros = np.zeros_like(self.data)
+        return Tensor(zeros) if create_graph else zeros
+
+    def _undefined_derivative(self) -> str | None:
+        """'pow (**) at a = -2.0, b = 0.5 (entry (1,)): d/db is nan (...)' when the operation's
+        derivative is infinite or undefined at one of its entries (see Function.undefined)."""
+        parents = self._parents
+        found = self._op.undefined(*(p.data for p in parents), self.data)
+        if found is None:
+            return None
+        i, point, d = found
+        names = ("a", "b") if len(parents) == 2 else ("x",)
+        label = f" {parents[i].label!r}" if parents[i].label else ""
+        return (f"{self._op!r} ({self._op.symbol}) at {point}: d/d{names[i]} is {d} (its input"
+                f"{label} of shape {parents[i].shape})")
 
     def _op_name(self) -> str:
         return repr(self._op) if self._op is not None else "leaf"

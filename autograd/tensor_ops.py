@@ -4,14 +4,22 @@ In `backward`, `g` is d(loss)/d(output) and `x`, `a`, `b`, `out` are the inputs 
 in an ordinary pass, Tensors when the backward pass is recorded (create_graph=True). The formulas
 use only what both have (arithmetic, @, .sum, .reshape, .transpose, .swapaxes and the helpers
 below), so each derivative is written once. Gradients are summed back to each input's shape.
+
+A forward result that is not finite (log 0, 0 ** -1) is an error naming the operation; inside a
+backward pass the same operations compute derivatives, and there inf and nan are PyTorch's values
+(reported by the pass with a GradientWarning), so `_refuse` lets them through.
 """
 from __future__ import annotations
 
+import math
+import operator
+import warnings
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
+from .engine import Mode
 from .tensor import Function, Tensor, apply
 
 
@@ -63,6 +71,50 @@ def _softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
+def _refuse(error: Exception) -> None:
+    """Raise `error` for a non-finite forward result, except inside a backward pass (where the
+    result is a derivative: inf or nan as in PyTorch, reported by the pass)."""
+    if not Mode.in_backward:
+        raise error
+
+
+def _masked(x: Any, mask: np.ndarray, fill: float) -> Any:
+    """`x` with the entries where `mask` is True replaced by the constant `fill` (np.where);
+    no gradient flows to the replaced entries. PyTorch uses this for its special points."""
+    if isinstance(x, Tensor):
+        return apply(Masked(mask, fill), x)
+    return np.where(mask, fill, x)
+
+
+def _first_nonfinite(local: np.ndarray, named: dict) -> tuple | None:
+    """(the point as text, the derivative there) for the first entry where `local` is not finite.
+
+    `named` maps input names to their arrays, which broadcast to local's shape."""
+    bad = ~np.isfinite(local)
+    if not bad.any():
+        return None
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    point = ", ".join(f"{name} = {np.broadcast_to(x, local.shape)[index].item()!r}"
+                      for name, x in named.items())
+    return point + (f" (entry {index})" if index else ""), local[index].item()
+
+
+def _axis(axis: Any) -> Any:
+    """None, an int or a tuple of ints; NumPy integer scalars are accepted where ints are."""
+    if axis is None:
+        return None
+    if isinstance(axis, (bool, np.bool_)):
+        raise TypeError(f"axis must be an int or a tuple of ints, got {axis!r}")
+    try:
+        return operator.index(axis)
+    except TypeError:
+        pass
+    try:
+        return tuple(operator.index(a) for a in axis)
+    except TypeError:
+        raise TypeError(f"axis must be an int or a tuple of ints, got {axis!r}") from None
+
+
 def _broadcast(op: str, f: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     try:
         return f(a, b)
@@ -71,15 +123,20 @@ def _broadcast(op: str, f: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
                          "(trailing dimensions must be equal or 1); reshape one of them") from None
 
 
+def _keepdims_axes(ndim: int, axis: Any) -> set:
+    """The reduced axes as non-negative ints (axis: an int or a tuple of ints)."""
+    return {a % ndim for a in ((axis,) if isinstance(axis, int) else axis)}
+
+
 def _keepdims_shape(shape: tuple, axis: Any) -> tuple:
     if axis is None:
         return (1,) * len(shape)
-    axes = (axis,) if isinstance(axis, int) else axis
-    axes = {a % len(shape) for a in axes}
+    axes = _keepdims_axes(len(shape), axis)
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
 def _check_axis(op: str, shape: tuple, axis: Any) -> None:
+    axis = _axis(axis)
     axes = () if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)
     for a in axes:
         if not -len(shape) <= a < len(shape):
@@ -125,8 +182,9 @@ class Div(Function):
 
     def forward(self, a, b):
         if (b == 0).any():
-            raise ZeroDivisionError(f"div: the divisor (shape {b.shape}) contains 0")
-        return _broadcast("div", np.divide, a, b)
+            _refuse(ZeroDivisionError(f"div: the divisor (shape {b.shape}) contains 0"))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _broadcast("div", np.divide, a, b)
 
     def backward(self, g, a, b, out):
         return (sum_to(g / b, a.shape) if self.needs[0] else None,
@@ -134,28 +192,42 @@ class Div(Function):
 
 
 class Pow(Function):
-    """a ** b with a tensor exponent: d/da = b·a^(b−1), d/db = a^b·ln a (needs a > 0)."""
+    """a ** b with a tensor exponent, with PyTorch's derivatives (pow_backward_self/_exponent):
+    d/da = b·a^(b−1), but 0 where b = 0 (inf at a = 0 for 0 < b < 1);
+    d/db = a^b·ln a, but 0 where a = 0 and b >= 0 (nan for a < 0: ln a is undefined)."""
     symbol = "**"
 
     def forward(self, a, b):
         with np.errstate(all="ignore"):
             out = _broadcast("pow", np.power, a, b)
         if not np.isfinite(out).all():
-            raise ValueError(f"pow: a ** b is not finite (a negative base with a fractional "
-                             f"exponent, or 0 to a negative power); shapes {a.shape}, {b.shape}")
+            _refuse(ValueError(f"pow: a ** b is not finite (a negative base with a fractional "
+                               f"exponent, or 0 to a negative power); shapes {a.shape}, "
+                               f"{b.shape}"))
         return out
 
     def backward(self, g, a, b, out):
-        if self.needs[1] and (_data(a) <= 0).any():
-            raise ValueError("pow: the gradient of a ** b with respect to the exponent b needs "
-                             "a positive base (it is a**b · ln a); use a constant exponent if "
-                             "you need no gradient for it")
-        return (sum_to(g * b * a ** (b - 1), a.shape) if self.needs[0] else None,
-                sum_to(g * out * _log(a), b.shape) if self.needs[1] else None)
+        A, B = _data(a), _data(b)
+        with np.errstate(all="ignore"):
+            da = _masked(g * b * a ** (b - 1), B == 0, 0.0) if self.needs[0] else None
+            db = _masked(g * out * _log(a), (A == 0) & (B >= 0), 0.0) if self.needs[1] else None
+        return (sum_to(da, a.shape) if da is not None else None,
+                sum_to(db, b.shape) if db is not None else None)
+
+    def undefined(self, a, b, out):
+        with np.errstate(all="ignore"):
+            locals_ = (np.where(b == 0, 0.0, b * a ** (b - 1)),
+                       np.where((a == 0) & (b >= 0), 0.0, out * np.log(a)))
+        for i, local in enumerate(locals_):
+            found = self.needs[i] and _first_nonfinite(local, {"a": a, "b": b})
+            if found:
+                return (i,) + found
+        return None
 
 
 class PowConst(Function):
-    """x ** n for a constant number n."""
+    """x ** n for a constant number n: d/dx = n·x^(n−1), 0 for n = 0 (PyTorch), inf at x = 0
+    for 0 < n < 1."""
 
     def __init__(self, n: float) -> None:
         self.n = n
@@ -165,16 +237,26 @@ class PowConst(Function):
         with np.errstate(all="ignore"):
             out = x ** self.n
         if not np.isfinite(out).all():
-            raise ValueError(f"pow: x ** {self.n} is undefined for some entries of x (shape "
-                             f"{x.shape}): a negative base needs an integer exponent, 0 a "
-                             "positive one")
+            _refuse(ValueError(f"pow: x ** {self.n} is undefined for some entries of x (shape "
+                               f"{x.shape}): a negative base needs an integer exponent, 0 a "
+                               "positive one"))
         return out
 
     def backward(self, g, x, out):
         n = self.n
         if n == 0:  # x ** 0 is constant; n * x ** -1 would be 0 * inf at x = 0
             return (g * 0.0,)
-        return (g * n * x ** (n - 1),) if n != 1 else (g,)
+        if n == 1:
+            return (g,)
+        with np.errstate(all="ignore"):
+            return (g * n * x ** (n - 1),)
+
+    def undefined(self, x, out):
+        if self.n in (0, 1):
+            return None
+        with np.errstate(all="ignore"):
+            found = _first_nonfinite(self.n * x ** (self.n - 1), {"x": x})
+        return (0,) + found if found else None
 
 
 class Neg(Function):
@@ -212,7 +294,8 @@ class Exp(Function):
         with np.errstate(over="ignore"):
             out = np.exp(x)
         if np.isinf(out).any():
-            raise OverflowError(f"exp: overflow for inputs up to {x.max():.6g} (shape {x.shape})")
+            _refuse(OverflowError(f"exp: overflow for inputs up to {x.max():.6g} "
+                                  f"(shape {x.shape})"))
         return out
 
     def backward(self, g, x, out):
@@ -224,9 +307,10 @@ class Log(Function):
 
     def forward(self, x):
         if (x <= 0).any():
-            raise ValueError(f"log: undefined for {x[x <= 0].ravel()[0]!r} and any x <= 0 "
-                             f"(input shape {x.shape})")
-        return np.log(x)
+            _refuse(ValueError(f"log: undefined for {x[x <= 0].ravel()[0]!r} and any x <= 0 "
+                               f"(input shape {x.shape})"))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x)
 
     def backward(self, g, x, out):
         return (g / x,)
@@ -261,7 +345,8 @@ class Relu(Function):
         return np.maximum(x, 0)
 
     def backward(self, g, x, out):
-        return (g * (x > 0),)
+        mask = _data(x) > 0  # 1 where x > 0: relu'(0) = 0, as PyTorch and the lecture
+        return (g * (np.asarray(mask, dtype=g.dtype) if isinstance(g, Tensor) else mask),)
 
 
 # ---- reductions and shapes -------------------------------------------------------------------
@@ -270,7 +355,7 @@ class Sum(Function):
     saves_values = False
 
     def __init__(self, axis: Any = None, keepdims: bool = False) -> None:
-        self.axis, self.keepdims = axis, keepdims
+        self.axis, self.keepdims = _axis(axis), keepdims
 
     def forward(self, x):
         _check_axis(self.symbol, x.shape, self.axis)
@@ -287,11 +372,17 @@ class Mean(Sum):
 
     def forward(self, x):
         total = super().forward(x)
-        self.count = x.size // max(total.size, 1) if x.size else 1
+        axes = range(x.ndim) if self.axis is None else _keepdims_axes(x.ndim, self.axis)
+        self.count = math.prod(x.shape[a] for a in axes)  # entries averaged into each result
+        if self.count == 0 and total.size:
+            warnings.warn(f"mean: averaging over an empty axis of shape {x.shape}: the mean of "
+                          "nothing is nan (as in NumPy and PyTorch)", RuntimeWarning, stacklevel=4)
+            return np.full(total.shape, np.nan, dtype=x.dtype)
         return total / self.count
 
     def backward(self, g, x, out):
-        return (super().backward(g, x, out)[0] / self.count,)
+        spread = super().backward(g, x, out)[0]
+        return (spread / self.count if self.count else spread,)  # (x is empty if count is 0)
 
 
 class Max(Function):
@@ -299,7 +390,7 @@ class Max(Function):
     symbol = "max"
 
     def __init__(self, axis: Any = None, keepdims: bool = False) -> None:
-        self.axis, self.keepdims = axis, keepdims
+        self.axis, self.keepdims = _axis(axis), keepdims
 
     def forward(self, x):
         _check_axis("max", x.shape, self.axis)
@@ -344,6 +435,21 @@ class BroadcastTo(Function):
         return (sum_to(g, x.shape),)
 
 
+class Masked(Function):
+    """x with the entries under a constant mask replaced by a constant (see `_masked`)."""
+    symbol = "where"
+    saves_values = False
+
+    def __init__(self, mask: np.ndarray, fill: float) -> None:
+        self.mask, self.fill = mask, fill
+
+    def forward(self, x):
+        return np.where(self.mask, self.fill, x).astype(x.dtype, copy=False)
+
+    def backward(self, g, x, out):
+        return (sum_to(_masked(g, self.mask, 0.0), x.shape),)
+
+
 class Reshape(Function):
     symbol = "reshape"
     saves_values = False
@@ -384,8 +490,14 @@ class Transpose(Function):
 
 
 def _plain_index(index: Any) -> Any:
+    """The index NumPy gets: an index Tensor gives back the integer or boolean array it was made
+    from (its data are floats); a Tensor of float numbers cannot index."""
     if isinstance(index, Tensor):
-        return index.data.astype(np.intp)
+        if index._index is None:
+            raise IndexError(f"getitem: an index Tensor must be made from integers or booleans; "
+                             f"this one holds {index.dtype} numbers (shape {index.shape}). Index "
+                             "with an integer or boolean array, e.g. x[np.array([0, 2])]")
+        return index._index
     if isinstance(index, tuple):
         return tuple(_plain_index(i) for i in index)
     return index

@@ -4,6 +4,10 @@ Each operation is one `Rule`: its symbol, its forward on floats, and its local d
 d(out)/d(input). The derivative formulas use only arithmetic that works on floats *and* on Values:
 the forward pass stores them as plain floats on the node, and `backward(create_graph=True)`
 evaluates the same formulas on Values, which is how higher-order derivatives come out.
+
+Where a result is not a finite real number (log 0, (-2) ** 0.5) the forward pass raises, naming
+the operation and the value. A derivative that is infinite or undefined at a point the forward
+pass allows (sqrt'(0)) is PyTorch's value, inf or nan; the backward pass warns (engine.py).
 """
 from __future__ import annotations
 
@@ -14,10 +18,11 @@ from functools import lru_cache
 from typing import Any, Callable, Union
 
 from . import engine
-from .engine import Mode, Node
+from .engine import NO_GRAPH, Mode, Node
 
 Number = Union[int, float]
 _INF = math.inf
+_NAN = math.nan
 
 
 class Rule:
@@ -33,62 +38,96 @@ class Rule:
         self.local = local  # (inputs..., out) -> d(out)/d(each input); floats or Values
 
 
+def _undefined(error: Exception, ieee: float) -> float:
+    """A forward result that is not a finite real number: an error in a forward pass. Inside a
+    backward pass (derivatives recorded with create_graph) it is a gradient, and takes its IEEE
+    value (inf or nan), which the backward pass reports with a GradientWarning."""
+    if Mode.in_backward:
+        return ieee
+    raise error
+
+
 def _log(x: Any) -> Any:
-    """ln x of a float, or of a Value (when a derivative is itself being differentiated)."""
-    return x.log() if type(x) is Value else math.log(x)
+    """ln x of a float (IEEE: -inf at 0, nan below), or of a Value (a derivative differentiated)."""
+    if type(x) is Value:
+        return x.log()
+    return math.log(x) if x > 0 else -_INF if x == 0 else _NAN
+
+
+def _power(a: Any, e: Any) -> Any:
+    """a ** e of floats as IEEE arithmetic (0 ** -1 = inf, (-1) ** 0.5 = nan), or of Values."""
+    if type(a) is Value or type(e) is Value:
+        return a ** e
+    if a == 0 and e < 0:
+        return _INF
+    if a < 0 and e != int(e):
+        return _NAN
+    try:
+        return a ** e
+    except OverflowError:
+        return _INF
+
+
+def _quotient(a: Any, b: Any) -> Any:
+    """a / b of floats as IEEE arithmetic (1 / 0 = inf), or of Values."""
+    if type(a) is not Value and type(b) is not Value and b == 0:
+        return _NAN if a == 0 else math.copysign(_INF, a)
+    return a / b
 
 
 def _div(a: float, b: float) -> float:
     if b == 0:
-        raise ZeroDivisionError(f"division: {a!r} / {b!r} divides by zero")
+        return _undefined(ZeroDivisionError(f"division: {a!r} / {b!r} divides by zero"),
+                          _quotient(a, b))
     return a / b
 
 
 def _pow(a: float, b: float) -> float:
     if a == 0 and b < 0:
-        raise ZeroDivisionError(f"power: 0 ** {b!r} divides by zero")
+        return _undefined(ZeroDivisionError(f"power: 0 ** {b!r} divides by zero"), _INF)
     if a < 0 and b != int(b):
-        raise ValueError(f"power: {a!r} ** {b!r} is not a real number (a negative base needs an "
-                         "integer exponent)")
+        return _undefined(ValueError(f"power: {a!r} ** {b!r} is not a real number (a negative "
+                                     "base needs an integer exponent)"), _NAN)
     try:
         return a ** b
     except OverflowError:
-        raise OverflowError(f"power: {a!r} ** {b!r} overflows a float") from None
+        return _undefined(OverflowError(f"power: {a!r} ** {b!r} overflows a float"), _INF)
 
 
 def _pow_local(a, b, out):
-    # d/db a**b = a**b * ln a needs a > 0; the exponent of a Value ** Value always gets a gradient.
-    if a <= 0:
-        raise ValueError(f"power: the gradient of {a!r} ** b with respect to the exponent b needs "
-                         "a positive base (it is a**b * ln a); use a constant exponent, "
-                         "e.g. x ** 2.0, if you do not need that gradient")
-    return b * a ** (b - 1), out * _log(a)
+    """PyTorch's derivatives of a ** b (pow_backward_self / pow_backward_exponent):
+    d/da = b·a^(b−1), but 0 where b = 0; d/db = a^b·ln a, but 0 where a = 0 and b >= 0.
+    At a = 0 with 0 < b < 1, d/da is inf; for a < 0, d/db is nan (ln a is undefined)."""
+    da = 0.0 if b == 0 else b * _power(a, b - 1)
+    db = 0.0 if (a == 0 and b >= 0) else out * _log(a)
+    return da, db
 
 
 def _exp(a: float) -> float:
     try:
         return math.exp(a)
     except OverflowError:
-        raise OverflowError(f"exp: exp({a!r}) overflows a float (largest argument is ~709.78)") from None
+        return _undefined(OverflowError(f"exp: exp({a!r}) overflows a float (largest argument "
+                                        "is ~709.78)"), _INF)
 
 
 def _logf(a: float) -> float:
     if a <= 0:
-        raise ValueError(f"log: log({a!r}) is undefined (log needs a positive number)")
+        return _undefined(ValueError(f"log: log({a!r}) is undefined (log needs a positive "
+                                     "number)"), _log(a))
     return math.log(a)
 
 
 def _sqrt(a: float) -> float:
     if a < 0:
-        raise ValueError(f"sqrt: sqrt({a!r}) is undefined (sqrt needs a number >= 0)")
+        return _undefined(ValueError(f"sqrt: sqrt({a!r}) is undefined (sqrt needs a number "
+                                     ">= 0)"), _NAN)
     return math.sqrt(a)
 
 
 def _sqrt_local(a, out):
-    if out == 0:
-        raise ValueError("sqrt: the derivative of sqrt at 0 is infinite; shift the input "
-                         "(sqrt(x + eps)) or run under no_grad() if you need only the value")
-    return (0.5 / out,)
+    """d sqrt(a)/da = 1 / (2 sqrt(a)): inf at a = 0, as in PyTorch."""
+    return (_quotient(0.5, out),)
 
 
 def _sigmoid(a: float) -> float:
@@ -102,11 +141,11 @@ def _sigmoid(a: float) -> float:
 ADD = Rule("add", "+", operator.add, lambda a, b, out: (1.0, 1.0))
 SUB = Rule("sub", "−", operator.sub, lambda a, b, out: (1.0, -1.0))
 MUL = Rule("mul", "×", operator.mul, lambda a, b, out: (b, a))
-DIV = Rule("div", "/", _div, lambda a, b, out: (1 / b, -out / b))
+DIV = Rule("div", "/", _div, lambda a, b, out: (_quotient(1.0, b), _quotient(-out, b)))
 POW = Rule("pow", "**", _pow, _pow_local)
 NEG = Rule("neg", "−", operator.neg, lambda a, out: (-1.0,))
 EXP = Rule("exp", "exp", _exp, lambda a, out: (out,))
-LOG = Rule("log", "log", _logf, lambda a, out: (1 / a,))
+LOG = Rule("log", "log", _logf, lambda a, out: (_quotient(1.0, a),))
 TANH = Rule("tanh", "tanh", math.tanh, lambda a, out: (1 - out * out,))
 SIGMOID = Rule("sigmoid", "σ", _sigmoid, lambda a, out: (out * (1 - out),))
 RELU = Rule("relu", "ReLU", lambda a: a if a > 0 else 0.0, lambda a, out: (1.0 if a > 0 else 0.0,))
@@ -116,22 +155,22 @@ ABS = Rule("abs", "abs", abs, lambda a, out: (1.0 if a > 0 else -1.0 if a < 0 el
 
 @lru_cache(maxsize=256)
 def power_rule(n: float) -> Rule:
-    """x ** n for a constant exponent n: one parent, d/dx = n * x**(n-1)."""
+    """x ** n for a constant exponent n: one parent, d/dx = n·x^(n−1) (PyTorch: 0 for n = 0;
+    inf at x = 0 for 0 < n < 1)."""
     def forward(a: float) -> float:
         return _pow(a, n)
 
     def local(a, out):
-        if a == 0 and n < 1 and n != 0:
-            raise ValueError(f"power: the derivative of x ** {n!r} at x = 0 is infinite")
-        if n == 0 or n == 1:  # constant, identity: no power of a (0 ** -1 would raise)
+        if n == 0 or n == 1:  # constant, identity: no power of a (0 ** -1 is inf)
             return (float(n),)
-        return (n * a ** (n - 1),)
+        return (n * _power(a, n - 1),)
 
     shown = int(n) if n == int(n) else n
     return Rule("pow", f"**{shown}", forward, local)
 
 
 def _overflow(rule: Rule, args: tuple, data: float) -> None:
+    """The forward error for a non-finite result (called only outside a backward pass)."""
     shown = ", ".join(repr(a) for a in args)
     raise OverflowError(f"{rule.name}({shown}) = {data!r}: the result is not a finite number")
 
@@ -140,7 +179,7 @@ def _unary(rule: Rule, a: "Value") -> "Value":
     """Run a one-input rule forward; record the parent and the local derivative."""
     x = a.data
     data = rule.forward(x)
-    if not -_INF < data < _INF:
+    if not -_INF < data < _INF and not Mode.in_backward:
         _overflow(rule, (x,), data)
     out = _new(Value)
     out.data = data
@@ -155,6 +194,7 @@ def _unary(rule: Rule, a: "Value") -> "Value":
         out._op = rule
     else:
         out._a = out._op = None
+        out._passes = NO_GRAPH
     return out
 
 
@@ -167,7 +207,7 @@ def _binary(rule: Rule, a: "Value", b: "Value") -> "Value":
     x = a.data
     y = b.data
     data = rule.forward(x, y)
-    if not -_INF < data < _INF:
+    if not -_INF < data < _INF and not Mode.in_backward:
         _overflow(rule, (x, y), data)
     out = _new(Value)
     out.data = data
@@ -182,6 +222,7 @@ def _binary(rule: Rule, a: "Value", b: "Value") -> "Value":
         out._op = rule
     else:
         out._a = out._b = out._op = None
+        out._passes = NO_GRAPH
     return out
 
 
@@ -197,9 +238,18 @@ def _lift(other: Any, op: str) -> "Value":
     if type(other) is Value:
         return other
     if isinstance(other, numbers.Real) and not isinstance(other, bool):
-        return Value(float(other))
+        return _constant(float(other)) if Mode.in_backward else Value(float(other))
     raise TypeError(f"unsupported operand for {op}: Value and {type(other).__name__} "
                     "(use a Value or a Python number)")
+
+
+def _constant(x: float) -> "Value":
+    """A leaf for a number met inside a backward pass, where inf and nan are gradients."""
+    out = _new(Value)
+    out.data, out.grad, out.label, out._scope = x, 0.0, "", Mode.scope
+    out._a = out._b = out._op = out._visited = None
+    out._passes = 0
+    return out
 
 
 class Value(Node):
@@ -207,8 +257,12 @@ class Value(Node):
 
     # The parents (_a, _b) and their local derivatives (_d0, _d1) live in slots rather than
     # tuples, so a node is one object for the memory and for Python's cycle collector, not three.
-    __slots__ = ("data", "grad", "_a", "_b", "_d0", "_d1", "_op", "label", "_scope", "_visited")
+    __slots__ = ("data", "grad", "_a", "_b", "_d0", "_d1", "_op", "label", "_scope", "_visited",
+                 "_passes")
     _NO_GRAD = 0.0  # what grad is reset to: a Value's grad is never None
+    requires_grad = True  # every Value takes part in the backward pass (no constants)
+    __array_ufunc__ = None  # ndarray * Value raises TypeError, like Value * ndarray (no object
+    # arrays of Values built behind the user's back)
 
     def __init__(self, data: Number, label: str = "") -> None:
         if type(data) is not float:
@@ -222,6 +276,7 @@ class Value(Node):
         self.data = data
         self.grad = 0.0
         self._a = self._b = self._op = self._visited = None
+        self._passes = 0
         self.label = label
         self._scope = Mode.scope
 
@@ -339,13 +394,19 @@ class Value(Node):
 
     # hooks used by the engine
     def _seed(self, grad: Any, op: str) -> Any:
+        if op == "backward" and self._op is None and self._passes == NO_GRAPH:
+            raise RuntimeError(f"{op}(): this Value was computed under no_grad(), so no graph was "
+                               "recorded and there is nothing to differentiate; compute it "
+                               "outside no_grad() (or inside enable_grad())")
         if grad is None:
             grad = 1.0
         if type(grad) is Value:
             return grad
-        if not isinstance(grad, (int, float)) or isinstance(grad, bool):
+        if not isinstance(grad, numbers.Real) or isinstance(grad, bool):
             raise TypeError(f"{op}: the seed gradient of a Value must be a number, "
                             f"got {type(grad).__name__}")
+        if not -_INF < grad < _INF:
+            raise ValueError(f"{op}: the seed gradient must be finite, got {grad!r}")
         return float(grad)
 
     def _accumulate(self, g: Any) -> None:
@@ -359,7 +420,7 @@ class Value(Node):
                 self._b.grad += self._d1 * g
             return
         if type(g) is not Value:
-            g = Value(g)
+            g = _constant(g)
         locals_ = self._op.local(*self._parents, self)
         for parent, d in zip(self._parents, locals_):
             parent.grad = _plus(parent.grad, d * g)
@@ -368,8 +429,25 @@ class Value(Node):
         g = self.grad.data if type(self.grad) is Value else self.grad
         return -_INF < g < _INF
 
-    def _grad_or_zero(self) -> Any:
+    def _holds_grad(self) -> bool:
+        return type(self.grad) is Value or self.grad != 0.0
+
+    def _grad_or_zero(self, create_graph: bool = False) -> Any:
         return self.grad
+
+    def _zero_grad(self, create_graph: bool = False) -> Any:
+        return _constant(0.0) if create_graph else 0.0
+
+    def _undefined_derivative(self) -> str | None:
+        """'sqrt at 0: d/dx = inf (input x = Value(...))' when a local derivative is not finite."""
+        for i, d in enumerate(self.local_grads):
+            d = d.data if type(d) is Value else d
+            if not -_INF < d < _INF:
+                names = ("a", "b") if len(self._parents) == 2 else ("x",)
+                point = ", ".join(f"{n} = {p.data!r}" for n, p in zip(names, self._parents))
+                return (f"{self._op.name} ({self._op.symbol}) at {point}: d/d{names[i]} is {d} "
+                        f"(its input {self._parents[i]!r})")
+        return None
 
     def _op_name(self) -> str:
         return self._op.name if self._op else "leaf"
