@@ -243,7 +243,8 @@ def _nonfinite_message(order: list, leaf: Any) -> str:
 
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, *, create_graph: bool = False,
          retain_graph: bool | None = None) -> list:
-    """d(outputs)/d(inputs) as a list, like torch.autograd.grad; leaves' `.grad` are left as they were.
+    """d(outputs)/d(inputs) as a list, like torch.autograd.grad; every node's `.grad` is left as
+    it was (leaves and intermediates alike).
 
     Every gradient returned comes from this pass: an input the outputs do not depend on gets a
     zero gradient (never None, never what an earlier pass left on it), leaf or not.
@@ -257,18 +258,21 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, *, create_graph: b
     if len(grad_outputs) != len(outputs):
         raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
     seeds = [out._seed(g, "grad") for out, g in zip(outputs, grad_outputs)]
-    leaves = [node for node in topological_order(outputs + inputs) if node._op is None]
-    kept = [(leaf.grad, leaf._passes) for leaf in leaves]
-    for leaf in leaves:
-        leaf.grad = leaf._NO_GRAD
+    nodes = topological_order(outputs + inputs)
+    kept = [(node.grad, node._passes if node._op is None else 0) for node in nodes]
+    for node in nodes:
+        if node._op is None:
+            node.grad = node._NO_GRAD
     try:
         reached = set(backward(outputs, seeds, create_graph=create_graph,
                                retain_graph=create_graph if retain_graph is None else retain_graph))
         return [node._grad_or_zero(create_graph) if node in reached
                 else node._zero_grad(create_graph) for node in inputs]
-    finally:
-        for leaf, (g, passes) in zip(leaves, kept):
-            leaf.grad, leaf._passes = g, passes
+    finally:  # every .grad as it was: a drawing never mixes this pass with an earlier one
+        for node, (g, passes) in zip(nodes, kept):
+            node.grad = g
+            if node._op is None:
+                node._passes = passes
 
 
 def zero_grad(*roots: Any) -> None:

@@ -51,6 +51,7 @@ class Function:
     """
 
     symbol = "?"
+    can_overflow = False  # finite inputs can give inf (a sum, a product): apply checks the result
     saves_values = True  # backward reads input/output values or `saved` (False: shapes suffice)
     needs: tuple = ()  # which inputs need a gradient (set by apply)
     saved: Any = None  # arrays kept by forward for backward
@@ -103,6 +104,8 @@ def apply(fn: Function, *inputs: "Tensor") -> "Tensor":
         needs = (a.requires_grad, b.requires_grad)
     else:
         raise TypeError(f"{fn!r}: an operation takes one or two inputs, got {len(inputs)}")
+    if fn.can_overflow and not Mode.in_backward and not np.isfinite(data).all():
+        _not_finite(fn, inputs, data.dtype)
     out = _new(Tensor)
     out.data = data
     out.grad = None
@@ -124,6 +127,18 @@ def apply(fn: Function, *inputs: "Tensor") -> "Tensor":
 
 
 _new = object.__new__
+
+
+def _not_finite(fn: Function, inputs: tuple, dtype: np.dtype) -> None:
+    """The forward error for finite inputs whose result is not finite (Function.can_overflow).
+    Inputs that already hold nan or inf (the mean of nothing) pass it on, as in NumPy."""
+    if not all(np.isfinite(t.data).all() for t in inputs):
+        return
+    shapes = " and ".join(str(t.shape) for t in inputs)
+    largest = max(float(np.abs(t.data).max(initial=0.0)) for t in inputs)
+    raise OverflowError(f"{fn!r} ({fn.symbol}): the result is not a finite number: it overflows "
+                        f"{dtype} (inputs of shapes {shapes}, largest |entry| {largest:.6g}); "
+                        "rescale the inputs")
 
 
 def _owned(gp: Any, g: Any) -> Any:

@@ -146,6 +146,7 @@ def _check_axis(op: str, shape: tuple, axis: Any) -> None:
 # ---- elementwise arithmetic ------------------------------------------------------------------
 class Add(Function):
     symbol = "+"
+    can_overflow = True
     saves_values = False
 
     def forward(self, a, b):
@@ -157,6 +158,7 @@ class Add(Function):
 
 class Sub(Function):
     symbol = "−"
+    can_overflow = True
     saves_values = False
 
     def forward(self, a, b):
@@ -168,6 +170,7 @@ class Sub(Function):
 
 class Mul(Function):
     symbol = "×"
+    can_overflow = True
 
     def forward(self, a, b):
         return _broadcast("mul", np.multiply, a, b)
@@ -179,6 +182,7 @@ class Mul(Function):
 
 class Div(Function):
     symbol = "/"
+    can_overflow = True
 
     def forward(self, a, b):
         if (b == 0).any():
@@ -272,6 +276,7 @@ class Neg(Function):
 
 class AsType(Function):
     symbol = "astype"
+    can_overflow = True
     saves_values = False
 
     def __init__(self, dtype: Any) -> None:
@@ -352,6 +357,7 @@ class Relu(Function):
 # ---- reductions and shapes -------------------------------------------------------------------
 class Sum(Function):
     symbol = "sum"
+    can_overflow = True
     saves_values = False
 
     def __init__(self, axis: Any = None, keepdims: bool = False) -> None:
@@ -369,6 +375,7 @@ class Sum(Function):
 
 class Mean(Sum):
     symbol = "mean"
+    can_overflow = False  # the mean of nothing is nan; forward checks the sum itself
 
     def forward(self, x):
         total = super().forward(x)
@@ -378,6 +385,8 @@ class Mean(Sum):
             warnings.warn(f"mean: averaging over an empty axis of shape {x.shape}: the mean of "
                           "nothing is nan (as in NumPy and PyTorch)", RuntimeWarning, stacklevel=4)
             return np.full(total.shape, np.nan, dtype=x.dtype)
+        if not np.isfinite(total).all():
+            _refuse(OverflowError(f"mean: the sum of shape {x.shape} overflows {x.dtype}"))
         return total / self.count
 
     def backward(self, g, x, out):
@@ -546,6 +555,7 @@ class IndexAdd(Function):
 class MatMul(Function):
     """a @ b for 2-D and batched (..., n, k) @ (..., k, m) arrays; batch axes broadcast."""
     symbol = "@"
+    can_overflow = True
 
     def forward(self, a, b):
         if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-2]:

@@ -121,3 +121,18 @@ def test_a_leaf_value_still_differentiates_itself():
     x = Value(5.0)
     x.backward()
     assert x.grad == 1.0
+
+
+def test_grad_leaves_intermediate_gradients_as_the_last_backward_left_them():
+    apple, num, tax, price = _apple()
+    price.backward()
+    subtotal = price.parents[0]  # apple * num: its grad is tax = 1.1 from that pass
+    assert subtotal.grad == pytest.approx(1.1)
+    grad(price * 10.0, [apple])  # would put 11 on it
+    assert subtotal.grad == pytest.approx(1.1)
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3.0
+    (y * y).sum().backward(retain_graph=True)
+    before = y.grad.copy()
+    grad((y * 100.0).sum(), [x])
+    np.testing.assert_array_equal(y.grad, before)
