@@ -10,6 +10,61 @@ from .tensor import Function, Tensor, apply
 from .tensor_ops import _check_axis, _exp, _softmax_array
 
 
+# ---- class targets: the one check every loss and accuracy uses ---------------------------------
+def check_targets(op: str, scores_shape: tuple[int, ...], t: Any, *,
+                  one_hot: bool = False) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Check class targets `t` against scores of shape (N, C); return (labels, None) or
+    (None, rows), the array as given (not converted).
+
+    Accepted: integer labels of shape (N,) in 0..C-1 (PyTorch's class indices), or rows of shape
+    (N, C): one-hot, or (unless `one_hot`) probability rows, non-negative and finite, which need
+    not sum to 1 (PyTorch's class probabilities). Scores of shape (C,) are one sample (the book's
+    single-sample forms): a label of shape () or (1,) (returned with shape ()), or a row (C,).
+    A Tensor target is read as its array. nn's losses and accuracy use this same check.
+
+    Raises ValueError, naming `op`, the shapes and dtypes and what is accepted, for: an empty
+    batch (N = 0) or no classes (C = 0); labels of another shape ((N, 1), 3-D, another batch
+    size); float labels of shape (N,) (cast them to int); booleans; labels outside 0..C-1;
+    rows with a negative or non-finite entry, or rows that are not one-hot when `one_hot`.
+    """
+    t = np.asarray(t.data if isinstance(t, Tensor) else t)
+    single = len(scores_shape) == 1
+    n, c = (1, scores_shape[0]) if single else scores_shape
+    if n == 0 or c == 0:
+        raise ValueError(f"{op}: scores of shape {tuple(scores_shape)} hold "
+                         f"{'no samples' if n == 0 else 'no classes'}: a loss or accuracy "
+                         f"averaged over them is undefined; pass at least one sample and class")
+    label_shapes = ((), (1,)) if single else ((n,),)
+    kind = t.dtype.kind
+    why = ""
+    if kind == "b":
+        why = ": booleans are not class labels; cast to int (t.astype(int))"
+    elif t.shape in label_shapes and kind in "iu":
+        low, high = t.min(), t.max()
+        if 0 <= low and high < c:
+            return (t.reshape(()) if single else t), None
+        why = f": labels from {low} to {high} leave 0..{c - 1}"
+    elif t.shape in label_shapes and kind == "f":
+        why = ": float labels; cast them to int (t.astype(int))"
+    elif t.shape == tuple(scores_shape) and kind in "iuf":
+        if not (t.min() >= 0 and t.max() < np.inf):  # nan fails both
+            why = ": rows with a negative, infinite or nan entry"
+        elif one_hot and not (np.all((t == 0) | (t == 1)) and np.all(t.sum(axis=-1) == 1)):
+            why = ": rows that are not one-hot (one 1 per row, the rest 0)"
+        else:
+            return None, t
+    elif t.shape == (n, 1):
+        why = ": (N, 1) labels; flatten them to (N,) with t.reshape(-1)"
+    elif not single and t.ndim in (1, 2) and t.shape[0] != n:
+        why = f": targets for {t.shape[0]} samples, scores for {n}"
+    rows = "one-hot" if one_hot else "one-hot or probability (non-negative, finite)"
+    accepted = (f"an integer label of shape () or (1,) in 0..{c - 1}, or a {rows} row" if single
+                else f"integer labels of shape ({n},) in 0..{c - 1}, or {rows} rows")
+    raise ValueError(f"{op}: got {t.dtype} targets of shape {t.shape} for scores of shape "
+                     f"{tuple(scores_shape)}{why}. {op} accepts {accepted} of shape "
+                     f"{tuple(scores_shape)}")
+
+
 # ---- softmax and the loss ----------------------------------------------------------------------
 class Softmax(Function):
     symbol = "softmax"
@@ -41,59 +96,54 @@ class LogSoftmax(Function):
 
 
 class CrossEntropy(Function):
-    """Mean over the batch of −Σ t·log softmax(x); gradient (softmax(x) − t) / N."""
+    """Mean over the batch of −Σ_c t·log softmax(x), as PyTorch's cross_entropy (reduction="mean").
+
+    Gradient (PyTorch's, exact for any non-negative rows t): (softmax(x)·Σ_c t − t) / N, which is
+    the lecture's (softmax(x) − t) / N (Fig. 5-30) when each row of t sums to 1. A class with
+    t = 0 adds 0 to the loss even where its score is −inf (0·log 0 = 0, as in the limit).
+    `op` names the operation in error messages. After forward, `saved` is (softmax(x), labels,
+    rows, Σ_c t), labels or rows None as `check_targets` returned them (rows in x's dtype).
+    """
     symbol = "cross_entropy"
 
-    def __init__(self, target: Any) -> None:
+    def __init__(self, target: Any, op: str = "cross_entropy") -> None:
         self.target = target
+        self.op = op
 
     def forward(self, x):
         if x.ndim != 2:
-            raise ValueError(f"cross_entropy: scores must have shape (N, C), got {x.shape}")
-        n, c = x.shape
-        t = np.asarray(self.target.data if isinstance(self.target, Tensor) else self.target)
-        labels = onehot = None
-        if t.ndim == 1 and t.dtype.kind in "iub":
-            if t.shape[0] != n:
-                raise ValueError(f"cross_entropy: {t.shape[0]} labels for {n} rows of scores "
-                                 f"(scores {x.shape}, labels {t.shape})")
-            if n and t.min() < 0:  # labels >= C fail the indexing below
-                raise ValueError(f"cross_entropy: labels must lie in 0..{c - 1}, got {t.min()}")
-            labels = t
-        elif t.shape == x.shape:
-            onehot = t.astype(x.dtype, copy=False)
-        else:
-            raise ValueError(f"cross_entropy: labels must be integers of shape ({n},) or one-hot "
-                             f"rows of shape {x.shape}, got {t.dtype} {t.shape}")
+            raise ValueError(f"{self.op}: scores must have shape (N, C), got {x.shape}")
+        labels, rows = check_targets(self.op, x.shape, self.target)
+        n = x.shape[0]
         shifted = x - x.max(axis=1, keepdims=True)
         e = np.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
         log_probs = shifted - np.log(total)
-        if labels is None:
-            picked = onehot * log_probs
+        mass = None
+        if labels is not None:  # the fast path: pick each row's label
+            picked = log_probs[np.arange(n), labels]
         else:
-            try:
-                picked = log_probs[np.arange(n), labels]
-            except IndexError:
-                raise ValueError(f"cross_entropy: labels must lie in 0..{c - 1}, got "
-                                 f"{t.max()}") from None
-        self.saved = (e / total, labels, onehot)
-        return np.asarray(-picked.sum() / max(n, 1))
+            rows = rows.astype(x.dtype, copy=False)
+            picked = rows * np.where(rows != 0, log_probs, 0)  # t = 0 at a −inf score: 0, not nan
+            mass = rows.sum(axis=1, keepdims=True)  # Σ_c t per row: 1 for probability rows
+        self.saved = (e / total, labels, rows, mass)
+        return np.asarray(-picked.sum() / n)
 
     def backward(self, g, x, out):
-        probs, labels, onehot = self.saved
+        probs, labels, rows, mass = self.saved
         n = x.shape[0]
-        if onehot is None:  # integer labels: subtract 1 at each row's label
-            if not isinstance(x, Tensor):
+        if isinstance(x, Tensor):  # recorded pass: softmax as a Tensor op, differentiable again
+            probs = x.softmax(axis=1)
+        if labels is not None:
+            if not isinstance(x, Tensor):  # subtract 1 at each row's label, in place
                 d = probs.copy()
                 d[np.arange(n), labels] -= 1
-                d *= g / max(n, 1)
+                d *= g / n
                 return (d,)
-            onehot = np.zeros(x.shape, dtype=x.dtype)
-            onehot[np.arange(n), labels] = 1
-        if isinstance(x, Tensor):
-            probs = x.softmax(axis=1)
-        return ((probs - onehot) * (g / max(n, 1)),)
+            rows = np.zeros(x.shape, dtype=x.dtype)
+            rows[np.arange(n), labels] = 1
+            return ((probs - rows) * (g / n),)
+        return ((probs * mass - rows) * (g / n),)
 
 
 # ---- the functions, as the package exports them ------------------------------------------------
@@ -108,6 +158,12 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
 
 
 def cross_entropy(scores: Tensor, target: Any) -> Tensor:
-    """Softmax cross-entropy of scores (N, C) against integer labels (N,) or one-hot rows (N, C),
-    averaged over the batch (the lecture's SoftmaxWithLoss)."""
+    """Softmax cross-entropy of scores (N, C), averaged over the batch (the lecture's
+    SoftmaxWithLoss; PyTorch's F.cross_entropy with reduction="mean").
+
+    target: integer labels (N,) in 0..C-1 (the fast path), or rows (N, C) of one-hot labels or
+    class probabilities (non-negative; a row need not sum to 1: the gradient
+    (softmax·Σ_c t − t) / N is exact for any such row, as in PyTorch). Raises ValueError for
+    scores that are not 2-D, an empty batch, and any other target (see `check_targets`).
+    """
     return apply(CrossEntropy(target), scores)

@@ -6,6 +6,7 @@
 `from nn import Affine` is the autograd module; the lecture's hand-written layers (whose backward
 is written out) are `nn.layers.Affine`, `nn.layers.Relu`, `nn.layers.SoftmaxWithLoss`, ...
 """
+from .functions import UnreliableGradientWarning
 from .gradcheck import gradient_check, mean_abs_diff, numerical_gradient
 from .module import Module, Parameter, Sequential
 from .modules import Affine, Linear, ReLU, Sigmoid, SoftmaxWithLoss, Tanh
@@ -15,4 +16,5 @@ from .weights import load_weights, save_weights
 
 __all__ = ["Module", "Parameter", "Sequential", "Affine", "Linear", "ReLU", "Sigmoid", "Tanh",
            "SoftmaxWithLoss", "TwoLayerNet", "MLP", "Neuron", "Layer", "gradient_check",
-           "mean_abs_diff", "numerical_gradient", "save_weights", "load_weights"]
+           "mean_abs_diff", "numerical_gradient", "UnreliableGradientWarning", "save_weights",
+           "load_weights"]

@@ -1,15 +1,22 @@
-"""The book's helper functions (chapters 3-4), in NumPy: activations, losses, numerical gradient.
+"""The book's helper functions (chapters 3-4), in NumPy: activations, losses, accuracy,
+numerical gradient.
 
-Two changes from the book, both for numerical honesty:
+Changes from the book, all for numerical honesty:
 - losses take logs without the book's `+ 1e-7` (it biases the loss and breaks gradient checks);
   `cross_entropy_from_logits` works from log-softmax, so it never takes log(0) at all;
-- `sigmoid` never overflows `exp` for large negative inputs.
+- `sigmoid` never overflows `exp` for large negative inputs;
+- labels are checked once, by autograd's `check_targets` (the same shapes everywhere);
+- `numerical_gradient` divides by the step actually taken, chooses h for the dtype below
+  float64, and warns when rounding makes its answer unreliable.
 """
 from __future__ import annotations
 
-from typing import Callable
+import warnings
+from typing import Any, Callable
 
 import numpy as np
+
+from autograd.softmax_ops import check_targets
 
 __all__ = [
     "softmax",
@@ -17,8 +24,13 @@ __all__ = [
     "sigmoid",
     "cross_entropy_error",
     "cross_entropy_from_logits",
+    "accuracy",
     "numerical_gradient",
+    "central_differences",
+    "UnreliableGradientWarning",
 ]
+
+_EPS64 = float(np.finfo(np.float64).eps)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -48,12 +60,14 @@ def log_softmax(x: np.ndarray) -> np.ndarray:
 def cross_entropy_error(y: np.ndarray, t: np.ndarray) -> float:
     """The lecture's cross-entropy: -sum(t * log y) averaged over the batch.
 
-    y: probabilities, shape (C,) or (N, C). t: one-hot labels of y's shape, or integer labels
-    of shape () / (N,). Unlike the book, no 1e-7 is added inside the log: a zero probability for
-    the right answer gives the true loss, inf. Given scores, prefer `cross_entropy_from_logits`.
+    y: probabilities, shape (C,) or (N, C). t: integer labels of shape () / (1,) / (N,), or rows
+    of y's shape (one-hot or probabilities); `autograd.softmax_ops.check_targets` raises
+    ValueError for any other t and for an empty batch. Unlike the book, no 1e-7 is added inside
+    the log: a zero probability for the right answer gives the true loss, inf.
+    Given scores, prefer `cross_entropy_from_logits`.
     """
     y = _as_float(y)
-    t = _one_hot_targets(y, t)
+    t = _target_rows("cross_entropy_error", y, t)
     with np.errstate(divide="ignore"):  # log(0) = -inf is the honest answer
         log_y = np.log(y)
     return _mean_negative_log_likelihood(log_y, t)
@@ -65,8 +79,29 @@ def cross_entropy_from_logits(x: np.ndarray, t: np.ndarray) -> float:
     x: scores (logits), shape (C,) or (N, C); t as in `cross_entropy_error`.
     """
     x = _as_float(x)
-    t = _one_hot_targets(x, t)
+    t = _target_rows("cross_entropy_from_logits", x, t)
     return _mean_negative_log_likelihood(log_softmax(x), t)
+
+
+def accuracy(y: np.ndarray, t: np.ndarray) -> float:
+    """Fraction of samples whose highest score (or probability) in y is the right class.
+
+    y: shape (C,) or (N, C). t: integer labels of shape () / (1,) / (N,), or one-hot rows of y's
+    shape. Raises ValueError (from `check_targets`) for an empty batch and any other t, e.g.
+    (N, 1) labels or float labels, which would otherwise give a silently wrong number.
+    """
+    y = np.asarray(y)
+    if y.ndim not in (1, 2):
+        raise ValueError(f"accuracy: scores must have shape (C,) or (N, C), got {y.shape}")
+    labels, rows = check_targets("accuracy", y.shape, t, one_hot=True)
+    if labels is None:
+        labels = np.argmax(rows, axis=-1)
+    return float(np.mean(np.argmax(y, axis=-1) == labels))
+
+
+class UnreliableGradientWarning(RuntimeWarning):
+    """A central difference whose rounding error may exceed 1 % of the gradient (float32, or
+    float64 at very large values)."""
 
 
 def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
@@ -75,26 +110,73 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
 
     f is called as f(x), like the book (a lambda that ignores its argument works too, e.g.
     `lambda _: net.loss(x, t)`). x must be a float ndarray of any shape: each element is nudged
-    in place and put back exactly afterwards, even if f raises.
+    in place and put back exactly afterwards, even if f raises. Returns an array like x.
+
+    In float64 this gives the book's numbers. In float32 the book's h fails twice: x ± h rounds
+    (1000 + 1e-4 is stored as 1000.000122, so Σx² at x = [1000, 3] gave [2441.4, 5.994] even with
+    f in float64), and f's own rounding eps·|f| is divided by 2h. `central_differences` (see
+    there) divides by the step actually stored and raises h for the dtype; where the estimated
+    rounding error still exceeds 1 % of the largest gradient entry, an UnreliableGradientWarning
+    says by how much.
     """
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
         raise TypeError(f"numerical_gradient needs a float ndarray x to nudge in place, got "
                         f"{type(x).__name__} {getattr(x, 'dtype', '')}".rstrip())
-    grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"])
-    while not it.finished:
-        idx = it.multi_index
+    grad, error, eps = central_differences(lambda: f(x), x, h)
+    warn_if_unreliable("numerical_gradient", error, eps, np.max(np.abs(grad), initial=0.0))
+    return grad.astype(x.dtype)
+
+
+def central_differences(f: Callable[[], Any], x: np.ndarray,
+                        h: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """(gradient, error, eps) of the scalar f() with respect to every entry of the float array x.
+
+    Each entry is set in place to x[i] ± h_i, stored in x's dtype, and restored bit for bit
+    afterwards, even if f raises. gradient[i] = (f+ − f−) / (x[i]+ − x[i]−), computed in float64:
+    the step actually taken, not 2h. h_i = h in float64 (the book's numbers); in a less precise
+    dtype h_i = max(h, cbrt(eps)·max(1, |x[i]|)): the central difference's truncation error
+    (~h²·|f'''|/6) and rounding error (~eps·|f|/h) balance at h ~ cbrt(eps) (Numerical Recipes,
+    section 5.7), taken relative to |x[i]| so that the step is resolved at any magnitude. In
+    any dtype h_i is at least 4 units in the last place of x[i], so it never rounds to nothing
+    (in float64 that only matters beyond |x| ~ 1e11 with the book's h).
+    eps is the coarser precision of x's dtype and f's result (a function of float32 numbers is
+    taken to compute in float32 even if it returns a Python float), and
+    error[i] = eps·(|f+| + |f−|) / step estimates how far f's rounding can move gradient[i].
+    """
+    eps = float(np.finfo(x.dtype).eps)
+    floor = float(np.cbrt(eps)) if eps > _EPS64 else 0.0
+    grad, error = np.zeros(x.shape), np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
         original = x[idx]  # a NumPy scalar: a copy, not a view
+        step = max(h, floor * max(1.0, abs(float(original))), 4 * abs(float(np.spacing(original))))
         try:
-            x[idx] = original + h
-            f_plus = float(f(x))
-            x[idx] = original - h
-            f_minus = float(f(x))
+            x[idx] = float(original) + step
+            up, f_plus = float(x[idx]), np.asarray(f())
+            x[idx] = float(original) - step
+            down, f_minus = float(x[idx]), np.asarray(f())
         finally:
             x[idx] = original  # restore, whatever happened
-        grad[idx] = (f_plus - f_minus) / (2 * h)
-        it.iternext()
-    return grad
+        if np.issubdtype(f_plus.dtype, np.floating):
+            eps = max(eps, float(np.finfo(f_plus.dtype).eps))
+        f_plus, f_minus = float(f_plus), float(f_minus)
+        grad[idx] = (f_plus - f_minus) / (up - down)
+        error[idx] = (abs(f_plus) + abs(f_minus)) / (up - down)
+    return grad, eps * error, eps
+
+
+def warn_if_unreliable(op: str, error: np.ndarray, eps: float, scale: float) -> None:
+    """Warn (UnreliableGradientWarning) when a central difference's estimated rounding error
+    exceeds 1 % of `scale`, the gradient's size (its largest entry). An all-zero float64
+    gradient does not warn (a parameter f does not use, as in the book's checks); in float32 it
+    does, since there f's rounding can swallow the whole difference f+ − f−."""
+    worst = float(np.max(error, initial=0.0))
+    if worst <= 0.01 * scale or (scale == 0 and eps <= _EPS64):
+        return
+    share = f"{worst / scale:.1%} of" if scale > 0 else "more than"
+    warnings.warn(f"{op}: unreliable (eps {eps:.3g}): f's rounding over the step can move a "
+                  f"gradient entry by up to {worst:.3g}, {share} the largest entry ({scale:.3g}); "
+                  f"evaluate f in float64, or at smaller values, for a trustworthy check",
+                  UnreliableGradientWarning, stacklevel=3)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -105,28 +187,15 @@ def _as_float(x) -> np.ndarray:
     return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
 
 
-def _one_hot_targets(y: np.ndarray, t) -> np.ndarray:
-    """Labels t as an array of y's shape (one-hot rows); integer labels are converted.
-
-    y has shape (C,) or (N, C); t is either already of y's shape, or integer labels of shape
-    () / (1,) for a single sample, (N,) for a batch.
-    """
-    t = np.asarray(t)
+def _target_rows(op: str, y: np.ndarray, t: Any) -> np.ndarray:
+    """Targets t for scores y of shape (C,) or (N, C), as rows of y's shape and dtype (integer
+    labels become one-hot rows). `check_targets` refuses anything else, naming `op`."""
     if y.ndim not in (1, 2):
-        raise ValueError(f"cross-entropy needs scores of shape (C,) or (N, C), got {y.shape}")
-    if t.shape == y.shape:
-        return t
-    n_classes = y.shape[-1]
-    if y.ndim == 1 and t.shape == (1,):
-        t = t.reshape(())  # the book's single sample with t = np.array([2])
-    if t.shape != y.shape[:-1] or not np.issubdtype(t.dtype, np.integer):
-        raise ValueError(f"labels of shape {t.shape} (dtype {t.dtype}) do not fit scores of shape "
-                         f"{y.shape}: give one-hot labels of shape {y.shape} or integer labels "
-                         f"of shape {y.shape[:-1]}")
-    if t.size and (t.min() < 0 or t.max() >= n_classes):
-        raise ValueError(f"integer labels must lie in [0, {n_classes}) for scores of shape "
-                         f"{y.shape}, got labels from {t.min()} to {t.max()}")
-    return np.eye(n_classes, dtype=y.dtype)[t]
+        raise ValueError(f"{op}: scores must have shape (C,) or (N, C), got {y.shape}")
+    labels, rows = check_targets(op, y.shape, t)
+    if labels is None:
+        return rows.astype(y.dtype, copy=False)
+    return np.eye(y.shape[-1], dtype=y.dtype)[labels]
 
 
 def _mean_negative_log_likelihood(log_p: np.ndarray, t: np.ndarray) -> float:

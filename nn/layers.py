@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .functions import _one_hot_targets, cross_entropy_from_logits, sigmoid, softmax
+from .functions import _as_float, _target_rows, cross_entropy_from_logits, sigmoid, softmax
 
 __all__ = ["MulLayer", "AddLayer", "Relu", "Sigmoid", "Affine", "SoftmaxWithLoss"]
 
@@ -109,7 +109,7 @@ class Affine:
                              f"which does not fit W of shape {self.W.shape}: each sample must "
                              f"have {self.W.shape[0]} numbers")
         self.original_x_shape = x.shape
-        x = x.reshape(x.shape[0], -1)  # (N, d1, d2, ...) -> (N, d1*d2*...)
+        x = x.reshape(x.shape[0], self.W.shape[0])  # (N, d1, d2, ...) -> (N, d1*d2*...), N = 0 too
         self.x = x
 
         out = np.dot(self.x, self.W) + self.b
@@ -131,19 +131,31 @@ class Affine:
 class SoftmaxWithLoss:
     """Softmax, then the cross-entropy loss; backward gives the simple (y - t) / N (Fig. 5-30).
 
-    t may be one-hot labels (the lecture) or integer class labels; `self.t` always keeps the
-    one-hot form. The loss comes from log-softmax rather than the book's log(y + 1e-7), so it is
-    exact and backward is exactly its gradient.
+    t may be one-hot labels (the lecture), integer class labels, or probability rows; `self.t`
+    always keeps the row form. The loss comes from log-softmax rather than the book's
+    log(y + 1e-7), so it is exact and backward is exactly its gradient. That needs each row of t
+    to sum to 1: the loss's gradient is (y·Σ_c t − t) / N, which is (y − t) / N only then, so
+    other rows are refused (autograd's `cross_entropy` takes them). Raises ValueError, naming the
+    layer, for such rows, for an empty batch, and for any target `check_targets` refuses.
     """
 
     def __init__(self) -> None:
         self.loss: float | None = None  # the loss
         self.y: np.ndarray | None = None  # softmax output
-        self.t: np.ndarray | None = None  # labels, one-hot
+        self.t: np.ndarray | None = None  # targets as rows (one-hot or probabilities)
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
+        t = _target_rows("SoftmaxWithLoss", _as_float(x), t)
+        sums = t.sum(axis=-1)
+        tolerance = np.sqrt(np.finfo(t.dtype).eps)
+        if not np.all(np.abs(sums - 1) <= tolerance):
+            raise ValueError(f"SoftmaxWithLoss: each row of t must sum to 1 (one-hot or "
+                             f"probabilities, within {tolerance:.1g}), got row sums from "
+                             f"{sums.min():.6g} to {sums.max():.6g}: its backward (y - t) / N is "
+                             f"the loss's gradient only when each row of t sums to 1; use "
+                             f"autograd's cross_entropy (or nn.SoftmaxWithLoss) for other targets")
+        self.t = t
         self.y = softmax(x)
-        self.t = _one_hot_targets(self.y, t)
         self.loss = cross_entropy_from_logits(x, self.t)
         return self.loss
 

@@ -9,7 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor, cross_entropy
+from autograd import Tensor
+from autograd.softmax_ops import CrossEntropy
+from autograd.tensor import apply
 
 from . import init as init_
 from .module import Module, Parameter
@@ -70,10 +72,12 @@ class Tanh(Module):
 
 
 class SoftmaxWithLoss(Module):
-    """Mean softmax cross-entropy of scores (N, C) against int labels (N,) or one-hot rows (N, C).
+    """Mean softmax cross-entropy of scores (N, C) against int labels (N,), one-hot rows or
+    probability rows (N, C): autograd's `cross_entropy`, with its checks, named after the module.
 
     Returns the loss Tensor; like the lecture's layer it keeps `.y` (the softmax probabilities),
-    `.t` (the labels, one-hot) and `.loss` (a float). Its gradient is (y − t) / N.
+    `.t` (the targets as rows) and `.loss` (a float). Its gradient is (y·Σ_c t − t) / N, the
+    lecture's (y − t) / N when each row of t sums to 1 (PyTorch's cross_entropy for any rows).
     """
 
     def __init__(self) -> None:
@@ -83,10 +87,9 @@ class SoftmaxWithLoss(Module):
 
     def forward(self, x: Any, t: Any) -> Tensor:
         x = _tensor(x)
-        out = cross_entropy(x, t)  # checks the shapes and labels
-        t = np.asarray(t.data if isinstance(t, Tensor) else t)
-        e = np.exp(x.data - x.data.max(axis=1, keepdims=True))
-        self.y = e / e.sum(axis=1, keepdims=True)
-        self.t = t.astype(x.dtype) if t.shape == x.shape else np.eye(x.shape[1], dtype=x.dtype)[t]
+        fn = CrossEntropy(t, op=type(self).__name__)
+        out = apply(fn, x)  # checks the shapes and targets
+        self.y, labels, rows, _ = fn.saved  # softmax(x) and the checked targets
+        self.t = rows if labels is None else np.eye(x.shape[1], dtype=x.dtype)[labels]
         self.loss = float(out.data)
         return out

@@ -15,6 +15,7 @@ import numpy as np
 from autograd import Tensor, cross_entropy, scope
 
 from . import layers
+from .functions import accuracy as _accuracy
 from .functions import numerical_gradient as _numerical_gradient
 from .gradcheck import mean_abs_diff
 from .init import as_rng, init_std
@@ -66,12 +67,10 @@ class TwoLayerNet:
         return self.lastLayer.forward(self.predict(x), t)
 
     def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
-        """Fraction of samples whose highest score is the right class (t int labels or one-hot)."""
-        y = np.argmax(self.predict(x), axis=1)
-        t = np.asarray(t)
-        if t.ndim != 1:
-            t = np.argmax(t, axis=1)
-        return float(np.sum(y == t) / x.shape[0])
+        """Fraction of samples whose highest score is the right class: t integer labels (N,) or
+        one-hot rows (N, C); anything else, or an empty batch, is a ValueError (see
+        nn.functions.accuracy)."""
+        return _accuracy(self.predict(x), t)
 
     def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """The book's slow gradient: central differences of loss(x, t) over every weight."""
