@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from .engine import Mode, Node
+from .engine import Mode, Node, no_grad
 
 
 def _real_numbers(data: Any, what: str) -> np.ndarray:
@@ -86,7 +86,7 @@ def lift(x: Any, like: "Tensor", op: str) -> "Tensor":
                             f"convert one with .astype(...) (tracegrad never upcasts silently)")
         return x
     if isinstance(x, (numbers.Real, np.ndarray, list, tuple)) and not isinstance(x, bool):
-        return Tensor(_real_numbers(x, op).astype(like.data.dtype, copy=False))
+        return Constant(_real_numbers(x, op).astype(like.data.dtype, copy=False))
     raise TypeError(f"unsupported operand for {op}: Tensor and {type(x).__name__} "
                     "(use a Tensor, a NumPy array or a number)")
 
@@ -155,6 +155,7 @@ class Tensor(Node):
     __slots__ = ("data", "grad", "requires_grad", "_a", "_b", "_op", "label", "_scope",
                  "_visited", "_passes", "_index")
     _NO_GRAD = None
+    is_constant = False  # see Constant
     __array_priority__ = 1000  # ndarray + Tensor goes to Tensor.__radd__
     __hash__ = object.__hash__
 
@@ -202,6 +203,32 @@ class Tensor(Node):
     @property
     def scope(self) -> str | None:
         return self._scope
+
+    @property
+    def op_name(self) -> str:
+        """The operation's name ('matmul', 'add', 'crossentropy', ...; '' for a leaf)."""
+        return type(self._op).__name__.lower() if self._op is not None else ""
+
+    def input_grads(self) -> tuple:
+        """What the last backward pass sent from this node to each input (an array, or None for
+        an input that needs no gradient), recomputed from this node's gradient and the inputs'
+        values (an operation that released what it saved runs its forward again first)."""
+        fn, g = self._op, self.grad
+        if fn is None:
+            return ()
+        inputs = tuple(p.data for p in self._parents)
+        if g is None:
+            return (None,) * len(inputs)
+        g = g.data if isinstance(g, Tensor) else g
+        refill = fn.released and fn.saves_values
+        if refill:
+            fn.forward(*inputs)
+        with no_grad():
+            sent = fn.backward(g, *inputs, self.data)
+        if refill:
+            fn.release()
+        return tuple(None if s is None or not p.requires_grad else np.asarray(s)
+                     for s, p in zip(sent, self._parents))
 
     def __repr__(self) -> str:
         name = f", label={self.label!r}" if self.label else ""
@@ -435,6 +462,15 @@ class Tensor(Node):
 
     def __ge__(self, other: Any) -> np.ndarray:
         return self.data >= self._cmp_data(other)
+
+
+class Constant(Tensor):
+    """A number or array that an operation lifted into the graph (the 2 of `x * 2`): a leaf
+    that needs no gradient, whose `is_constant` lets drawings show it as a constant or fold it
+    into its operation."""
+
+    __slots__ = ()
+    is_constant = True
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, label: str = "") -> Tensor:

@@ -49,14 +49,14 @@ def _undefined(error: Exception, ieee: float) -> float:
 
 def _log(x: Any) -> Any:
     """ln x of a float (IEEE: -inf at 0, nan below), or of a Value (a derivative differentiated)."""
-    if type(x) is Value:
+    if isinstance(x, Value):
         return x.log()
     return math.log(x) if x > 0 else -_INF if x == 0 else _NAN
 
 
 def _power(a: Any, e: Any) -> Any:
     """a ** e of floats as IEEE arithmetic (0 ** -1 = inf, (-1) ** 0.5 = nan), or of Values."""
-    if type(a) is Value or type(e) is Value:
+    if isinstance(a, Value) or isinstance(e, Value):
         return a ** e
     if a == 0 and e < 0:
         return _INF
@@ -70,7 +70,7 @@ def _power(a: Any, e: Any) -> Any:
 
 def _quotient(a: Any, b: Any) -> Any:
     """a / b of floats as IEEE arithmetic (1 / 0 = inf), or of Values."""
-    if type(a) is not Value and type(b) is not Value and b == 0:
+    if not isinstance(a, Value) and not isinstance(b, Value) and b == 0:
         return _NAN if a == 0 else math.copysign(_INF, a)
     return a / b
 
@@ -235,17 +235,17 @@ def _plus(grad: Any, g: Any) -> Any:
 
 
 def _lift(other: Any, op: str) -> "Value":
-    if type(other) is Value:
+    if isinstance(other, Value):
         return other
     if isinstance(other, numbers.Real) and not isinstance(other, bool):
-        return _constant(float(other)) if Mode.in_backward else Value(float(other))
+        return _constant(float(other)) if Mode.in_backward else Constant(float(other))
     raise TypeError(f"unsupported operand for {op}: Value and {type(other).__name__} "
                     "(use a Value or a Python number)")
 
 
 def _constant(x: float) -> "Value":
-    """A leaf for a number met inside a backward pass, where inf and nan are gradients."""
-    out = _new(Value)
+    """A Constant for a number met inside a backward pass, where inf and nan are gradients."""
+    out = _new(Constant)
     out.data, out.grad, out.label, out._scope = x, 0.0, "", Mode.scope
     out._a = out._b = out._op = out._visited = None
     out._passes = 0
@@ -260,7 +260,8 @@ class Value(Node):
     __slots__ = ("data", "grad", "_a", "_b", "_d0", "_d1", "_op", "label", "_scope", "_visited",
                  "_passes")
     _NO_GRAD = 0.0  # what grad is reset to: a Value's grad is never None
-    requires_grad = True  # every Value takes part in the backward pass (no constants)
+    requires_grad = True  # every Value takes part in the backward pass
+    is_constant = False  # see Constant
     __array_ufunc__ = None  # ndarray * Value raises TypeError, like Value * ndarray (no object
     # arrays of Values built behind the user's back)
 
@@ -306,7 +307,7 @@ class Value(Node):
         return _binary(DIV, (other if type(other) is Value else _lift(other, "/")), self)
 
     def __pow__(self, other: Any) -> "Value":
-        if type(other) is Value:
+        if isinstance(other, Value):
             return _binary(POW, self, other)
         if isinstance(other, numbers.Real) and not isinstance(other, bool):
             return _unary(power_rule(float(other)), self)
@@ -347,7 +348,7 @@ class Value(Node):
 
     # ---- comparisons: on data, no graph; hashing stays by identity (graphs use sets of nodes) --
     def _other_data(self, other: Any) -> Any:
-        return other.data if type(other) is Value else other
+        return other.data if isinstance(other, Value) else other
 
     def __eq__(self, other: Any) -> bool:
         return self.data == self._other_data(other)
@@ -400,7 +401,7 @@ class Value(Node):
                                "outside no_grad() (or inside enable_grad())")
         if grad is None:
             grad = 1.0
-        if type(grad) is Value:
+        if isinstance(grad, Value):
             return grad
         if not isinstance(grad, numbers.Real) or isinstance(grad, bool):
             raise TypeError(f"{op}: the seed gradient of a Value must be a number, "
@@ -419,18 +420,18 @@ class Value(Node):
             if self._b is not None:
                 self._b.grad += self._d1 * g
             return
-        if type(g) is not Value:
+        if not isinstance(g, Value):
             g = _constant(g)
         locals_ = self._op.local(*self._parents, self)
         for parent, d in zip(self._parents, locals_):
             parent.grad = _plus(parent.grad, d * g)
 
     def _check_finite(self) -> bool:
-        g = self.grad.data if type(self.grad) is Value else self.grad
+        g = self.grad.data if isinstance(self.grad, Value) else self.grad
         return -_INF < g < _INF
 
     def _holds_grad(self) -> bool:
-        return type(self.grad) is Value or self.grad != 0.0
+        return isinstance(self.grad, Value) or self.grad != 0.0
 
     def _grad_or_zero(self, create_graph: bool = False) -> Any:
         return self.grad
@@ -441,7 +442,7 @@ class Value(Node):
     def _undefined_derivative(self) -> str | None:
         """'sqrt at 0: d/dx = inf (input x = Value(...))' when a local derivative is not finite."""
         for i, d in enumerate(self.local_grads):
-            d = d.data if type(d) is Value else d
+            d = d.data if isinstance(d, Value) else d
             if not -_INF < d < _INF:
                 names = ("a", "b") if len(self._parents) == 2 else ("x",)
                 point = ", ".join(f"{n} = {p.data!r}" for n, p in zip(names, self._parents))
@@ -459,6 +460,17 @@ class Value(Node):
         return self._op.symbol if self._op else ""
 
     @property
+    def op_name(self) -> str:
+        """The operation's name ('mul', 'pow', 'sigmoid', ...; '' for a leaf)."""
+        return self._op.name if self._op else ""
+
+    def input_grads(self) -> tuple:
+        """What the last backward pass sent from this node to each input: its gradient times
+        the local derivative (empty for a leaf)."""
+        g = self.grad.data if isinstance(self.grad, Value) else self.grad
+        return tuple(g * (d.data if isinstance(d, Value) else d) for d in self.local_grads)
+
+    @property
     def local_grads(self) -> tuple:
         """d(self)/d(parent) for each parent, as recorded in the forward pass."""
         if self._a is None:
@@ -470,6 +482,15 @@ class Value(Node):
         return self._scope
 
     def __repr__(self) -> str:
-        grad = self.grad.data if type(self.grad) is Value else self.grad
+        grad = self.grad.data if isinstance(self.grad, Value) else self.grad
         name = f"{self.label}: " if self.label else ""
         return f"Value({name}data={self.data:.6g}, grad={grad:.6g})"
+
+
+class Constant(Value):
+    """A Python number that an operation lifted into the graph (the 2 of `x * 2`): a leaf like
+    any Value, whose `is_constant` lets drawings show it as a constant or fold it into its
+    operation (`×2`)."""
+
+    __slots__ = ()
+    is_constant = True
