@@ -9,7 +9,7 @@ from typing import Sequence
 
 from autograd import Value
 
-from .common import agree, fmt, parse_args, report_files, save_graph
+from .common import agree, fmt, parse_args, real, report_files, save_graph
 
 PAIRS = ((1.0, 2.0), (3.0, -1.0), (0.5, 0.25), (-2.0, -3.0))
 
@@ -28,8 +28,8 @@ def chain(x: float, y: float) -> tuple[Value, Value, Value, Value]:
 def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list[Path]:
     """Print z, dz/dt, dz/dx, dz/dy and 2(x+y) for a few (x, y); draw the graph for the first."""
     args = parse_args(__doc__, argv, out_dir, lambda p: (
-        p.add_argument("--x", type=float, default=PAIRS[0][0], help="x of the drawn graph"),
-        p.add_argument("--y", type=float, default=PAIRS[0][1], help="y of the drawn graph")))
+        p.add_argument("--x", type=real(), default=PAIRS[0][0], help="x of the drawn graph"),
+        p.add_argument("--y", type=real(), default=PAIRS[0][1], help="y of the drawn graph")))
     pairs = ((args.x, args.y),) + tuple(p for p in PAIRS if p != (args.x, args.y))
     for x, y in pairs:
         xv, yv, t, z = chain(x, y)

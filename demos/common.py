@@ -1,15 +1,51 @@
-"""What every demo shares: its command line (--out), the output folder, numbers printed like the
-lecture (220, 2.2 110 200), and saving a graph (falling back to DOT text when Graphviz is missing).
+"""What every demo shares: its command line (--out, and checked numeric options), the output
+folder, numbers printed like the lecture (220, 2.2 110 200), saving a graph (falling back to DOT
+text when Graphviz is missing) or a figure (whole or not at all), and ending with one line of
+error instead of a traceback.
 """
 from __future__ import annotations
 
 import argparse
+import io
 import math
 import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import viz
+from viz.files import write_file
+
+
+class DemoError(Exception):
+    """A demo cannot go on (e.g. training diverged); `run_script` prints it as one line."""
+
+
+def integer(low: int) -> Callable[[str], int]:
+    """An argparse type: an integer of at least `low` (a clear message otherwise)."""
+    def check(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        return value
+    return check
+
+
+def real(positive: bool = False) -> Callable[[str], float]:
+    """An argparse type: a finite number (nan and inf refused), > 0 when `positive`."""
+    def check(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+        if positive and not value > 0:
+            raise argparse.ArgumentTypeError(f"must be greater than 0, got {text!r}")
+        return value
+    return check
 
 
 def fmt(*numbers: Any) -> str:
@@ -29,7 +65,10 @@ def parse_args(doc: str | None, argv: Sequence[str] | None, out_dir: str | Path,
         add(parser)
     args = parser.parse_args(list(argv or []))  # None: the defaults (the script passes sys.argv)
     args.out = Path(args.out)
-    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        parser.error(f"argument --out: cannot create the folder {args.out}: {e.strerror or e}")
     return args
 
 
@@ -42,6 +81,14 @@ def save_graph(output: Any, path: Path, mode: str = "both", **kwargs: Any) -> Pa
         viz.save(output, path, mode=mode, **kwargs)
         print(f"note: {e}; wrote the DOT text to {path} instead", file=sys.stderr)
     return path
+
+
+def save_figure(fig: Any, path: Path) -> Path:
+    """Save a matplotlib figure (format from the suffix) whole: rendered in memory, then written
+    through viz's write_file (a temporary file, then os.replace)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=path.suffix.lstrip("."))
+    return write_file(path, buffer.getvalue())
 
 
 def agree(a: Sequence[float], b: Sequence[float], what: str, rel: float = 1e-9) -> str:
@@ -58,11 +105,11 @@ def report_files(paths: Sequence[Path]) -> None:
 
 
 def run_script(main: Callable[..., Any]) -> None:
-    """`main(sys.argv[1:])` for `python -m demos.x`: a missing data set ends with its message,
-    not a traceback."""
+    """`main(sys.argv[1:])` for `python -m demos.x`: a missing data set or a DemoError ends with
+    its message and status 1, not a traceback."""
     from nn.datasets import DatasetError
 
     try:
         main(sys.argv[1:])
-    except DatasetError as e:
+    except (DatasetError, DemoError) as e:
         raise SystemExit(f"error: {e}") from None

@@ -13,7 +13,7 @@ import numpy as np
 from nn import TwoLayerNet, mean_abs_diff
 from nn.datasets import load_mnist
 
-from .common import parse_args, report_files, run_script, save_graph
+from .common import integer, parse_args, report_files, run_script, save_graph
 
 TOLERANCE = 1e-6  # a mean difference above this means a backward is wrong
 
@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list
         p.add_argument("--dataset", default="auto", choices=["auto", "mnist", "fashion-mnist"]),
         p.add_argument("--data-dir", default=None, help="a directory holding the IDX files"),
         p.add_argument("--synthetic", action="store_true", help="random inputs, no data set"),
-        p.add_argument("--seed", type=int, default=0)))
+        p.add_argument("--seed", type=integer(0), default=0)))
     x_batch, t_batch, source = samples(args.dataset, args.data_dir, args.synthetic, seed=args.seed)
     network = TwoLayerNet(input_size=784, hidden_size=50, output_size=10, seed=args.seed)
     start = time.perf_counter()

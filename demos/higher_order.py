@@ -12,7 +12,7 @@ import numpy as np
 
 from autograd import Tensor, Value, grad
 
-from .common import fmt, parse_args, report_files, save_graph
+from .common import fmt, parse_args, report_files, save_figure, save_graph
 
 ORDERS = 4
 
@@ -71,9 +71,7 @@ def plot(x: np.ndarray, curves: list[np.ndarray], out: Path) -> list[Path]:
     ax.set_title("tanh and its derivatives, by autograd.grad(create_graph=True)")
     ax.legend(loc="lower right")
     ax.grid(alpha=0.3)
-    paths = [out / "tanh_derivatives.svg", out / "tanh_derivatives.png"]
-    for p in paths:
-        fig.savefig(p)
+    paths = [save_figure(fig, out / f"tanh_derivatives.{ext}") for ext in ("svg", "png")]
     plt.close(fig)
     return paths
 

@@ -12,10 +12,11 @@ from types import ModuleType
 from typing import Any, Sequence
 
 from nn.datasets import DatasetError
+from viz.files import write_file
 
 from . import (add_mul_nodes, affine, backward_steps, buy_apple, buy_apple_orange, chain_rule,
                gradient_check, higher_order, relu_sigmoid, softmax_with_loss, train_two_layer_net)
-from .common import parse_args
+from .common import DemoError, integer, parse_args
 
 # (module, section title, {file name: the line of text shown under it})
 SECTIONS: list[tuple[ModuleType, str, dict[str, str]]] = [
@@ -62,14 +63,16 @@ SECTIONS: list[tuple[ModuleType, str, dict[str, str]]] = [
 
 
 def _options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--iters", type=int, default=None, help="training iterations (10000)")
+    parser.add_argument("--iters", type=integer(1), default=None,
+                        help="training iterations (10000)")
     parser.add_argument("--dataset", default="auto", choices=["auto", "mnist", "fashion-mnist"])
     parser.add_argument("--data-dir", default=None, help="a directory holding the IDX files")
 
 
 def _run(module: ModuleType, argv: list[str], out: Path) -> tuple[list[Path], Any]:
     """One demo under a banner: (its files, the training result or None). A missing data set
-    skips the training and makes the gradient check use random data."""
+    skips the training and makes the gradient check use random data; a diverged training run
+    is reported and skipped."""
     name = module.__name__.rsplit(".", 1)[-1]
     print(f"\n=== python -m demos.{name} {' '.join(argv)}".rstrip())
     try:
@@ -82,6 +85,10 @@ def _run(module: ModuleType, argv: list[str], out: Path) -> tuple[list[Path], An
         if module is gradient_check:
             return _run(module, ["--synthetic"], out)
         print(f"skipped demos.{name}: no data set")
+        return [], None
+    except DemoError as e:
+        print(f"error: {e}", file=sys.stderr)
+        print(f"skipped demos.{name}: {e}")
         return [], None
 
 
@@ -125,9 +132,7 @@ See the <a href="apple_steps.html">backward pass of the apple example, step by s
 </body>
 </html>
 """
-    path = out / "index.html"
-    path.write_text(page, encoding="utf-8")
-    return path
+    return write_file(out / "index.html", page)
 
 
 def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list[Path]:

@@ -1,10 +1,15 @@
 """MNIST and Fashion-MNIST from their IDX files, plus mini-batch helpers for the training loop.
 
-`load_mnist()` keeps the lecture's signature and return value. MNIST is looked for in a directory
-you name (`data_dir=` or $TRACEGRAD_DATA_DIR), then in a cache directory, then downloaded from
-`MNIST_MIRRORS` with each file's MD5 checked. Fashion-MNIST (same format, same file names) comes
-from Debian's `dataset-fashion-mnist` package or a directory you name. Files are parsed with numpy
-only: no pickle, no eval.
+`load_mnist()` keeps the lecture's signature and return value. A directory you name (`data_dir=`,
+else $TRACEGRAD_DATA_DIR) is the only place looked in: <dir>/mnist, <dir>/fashion-mnist or <dir>
+itself must hold the four IDX files, or a DatasetError says so. Without one, MNIST comes from a
+cache directory, or is downloaded from `MNIST_MIRRORS` with each file's MD5 checked; Fashion-MNIST
+(same format, same file names) from Debian's `dataset-fashion-mnist` package.
+
+Files from a directory you name are called by what they hold (`identify`): their label counts per
+class are compared with the official sets' (`OFFICIAL_LABEL_COUNTS`), so Fashion-MNIST files are
+never reported as MNIST; files matching neither are called "mnist-format". Files are parsed with
+numpy only: no pickle, no eval.
 """
 from __future__ import annotations
 
@@ -39,7 +44,8 @@ IDX_PARTS = (
 )
 MNIST_FILES = tuple(stem + ".gz" for stem, _ in IDX_PARTS)
 
-# Tried in order; a mirror that fails is reported on stderr and the next one is tried.
+# Tried in order; when MNIST is asked for by name, a mirror that fails is reported on stderr and
+# the next one is tried (in auto mode the one "dataset:" line sums the failures up).
 MNIST_MIRRORS = [
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
@@ -55,6 +61,15 @@ MNIST_MD5 = {
 DOWNLOAD_TIMEOUT = 30.0  # seconds per connection attempt / read
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian: dataset-fashion-mnist
+
+# Images per class 0..9 in the official (training, test) label files: how `identify` names a set.
+# MNIST's come from LeCun's files; Fashion-MNIST's classes are balanced by construction.
+OFFICIAL_LABEL_COUNTS = {
+    "mnist": ((5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949),
+              (980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009)),
+    "fashion-mnist": ((6000,) * 10, (1000,) * 10),
+}
+OTHER_IDX = "mnist-format"  # the name of IDX files that are neither
 
 _DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _MAGIC_NAMES = {IMAGE_MAGIC: "an image file", LABEL_MAGIC: "a label file"}
@@ -199,6 +214,24 @@ def _format_labels(labels: np.ndarray, one_hot: bool, dtype) -> np.ndarray:
     return np.eye(NUM_CLASSES, dtype=dtype)[t] if one_hot else t
 
 
+def identify(directory: PathLike) -> str:
+    """'mnist', 'fashion-mnist' or 'mnist-format': which data set the IDX files in `directory` are,
+    by the number of images of each class in the training and test label files (see
+    OFFICIAL_LABEL_COUNTS; a subset or a relabelled copy of either is 'mnist-format')."""
+    directory = Path(directory)
+    counts = []
+    for stem, magic in IDX_PARTS[1::2]:  # the two label files
+        path = _find_file(directory, stem)
+        if path is None:
+            raise DatasetError(f"{directory}: missing {stem}[.gz]")
+        labels = read_idx(path, magic=magic)
+        counts.append(tuple(np.bincount(labels.ravel(), minlength=NUM_CLASSES).tolist()))
+    for name, official in OFFICIAL_LABEL_COUNTS.items():
+        if tuple(counts) == tuple(tuple(c) for c in official):
+            return name
+    return OTHER_IDX
+
+
 # ---------------------------------------------------------------- finding and downloading
 
 
@@ -210,13 +243,36 @@ def _cache_dir() -> Path:
     return Path(base).expanduser() / "tracegrad" / "mnist"
 
 
-def _user_dirs(data_dir: PathLike | None, name: str) -> list[Path]:
-    """Directories the user named for data set `name`: <dir>/<name>, then <dir> itself."""
+def _named_dir(data_dir: PathLike | None) -> Path | None:
+    """The directory the user named: `data_dir`, else $TRACEGRAD_DATA_DIR, else None."""
     base = data_dir if data_dir is not None else os.environ.get("TRACEGRAD_DATA_DIR")
-    if not base:
-        return []
-    base = Path(base).expanduser()
-    return [base / name, base]
+    return Path(base).expanduser() if base else None
+
+
+def _resolve_named(wanted: str, base: Path) -> tuple[str, Path, str]:
+    """(name, directory, reason) from the directory the user named, which must hold the files:
+    <base>/<data set> first, then <base>; the name comes from the files' content."""
+    subdirs = ["mnist", "fashion-mnist"] if wanted == "auto" else [wanted]
+    notes: list[str] = []
+    for directory in [base / sub for sub in subdirs] + [base]:
+        if _usable_dir(directory, notes):
+            found = identify(directory)
+            other = next((n for n in OFFICIAL_LABEL_COUNTS if n != wanted), None)
+            if wanted != "auto" and found == other:
+                raise DatasetError(f"{wanted} was asked for, but the files in {directory} are "
+                                   f"{found} (by their label counts): pass --dataset {found} or "
+                                   "point at the other directory")
+            why = f"found in {directory}"
+            if found == OTHER_IDX:
+                why += ": neither MNIST nor Fashion-MNIST by their label counts"
+            return found, directory, why
+    state = "does not exist" if not base.exists() else (
+        "is not a directory" if not base.is_dir() else "holds no usable IDX files")
+    looked = ", ".join(str(d) for d in [base / sub for sub in subdirs] + [base])
+    raise DatasetError(
+        f"data directory {base} {state}. Expected the four IDX files "
+        f"{', '.join(stem + '[.gz]' for stem, _ in IDX_PARTS)} in one of: {looked}."
+        + "".join(f"\n  {n}" for n in notes))
 
 
 def _usable_dir(directory: Path, notes: list[str]) -> bool:
@@ -269,8 +325,9 @@ def _fetch(url: str, dest: Path, md5: str, magic: int) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _download(name: str, magic: int, cache: Path, failures: list[str]) -> bool:
-    """Try each mirror in turn for one file; report each failure on stderr and in `failures`."""
+def _download(name: str, magic: int, cache: Path, failures: list[str], report: bool) -> bool:
+    """Try each mirror in turn for one file; each failure goes into `failures`, and on stderr
+    when `report`."""
     for mirror in MNIST_MIRRORS:
         url = mirror.rstrip("/") + "/" + name
         try:
@@ -279,11 +336,12 @@ def _download(name: str, magic: int, cache: Path, failures: list[str]) -> bool:
         except (OSError, http.client.HTTPException, ValueError) as e:
             why = _describe(e)
             failures.append(f"{url}: {why}")
-            print(f"tracegrad: skipping mirror {mirror}: {name}: {why}", file=sys.stderr)
+            if report:
+                print(f"tracegrad: skipping mirror {mirror}: {name}: {why}", file=sys.stderr)
     return False
 
 
-def _fill_cache(cache: Path, failures: list[str]) -> int | None:
+def _fill_cache(cache: Path, failures: list[str], report: bool) -> int | None:
     """Make the cache hold the four MNIST files, downloading missing or corrupted ones.
 
     Returns how many files were downloaded, or None if one could not be had.
@@ -305,39 +363,37 @@ def _fill_cache(cache: Path, failures: list[str]) -> int | None:
         except OSError as e:
             failures.append(f"cannot create cache directory {cache}: {e}")
             return None
-        if not _download(stem + ".gz", magic, cache, failures):
+        if not _download(stem + ".gz", magic, cache, failures, report):
             return None
         downloaded += 1
     return downloaded
 
 
-def _resolve_mnist(data_dir: PathLike | None) -> tuple[Path | None, str, list[str]]:
-    """(directory or None, reason, problems): user directory, then cache, then download."""
+def _resolve_mnist(report: bool) -> tuple[Path | None, str, list[str]]:
+    """(directory or None, reason, problems): the cache, else a download (failures on stderr
+    when `report`)."""
     notes: list[str] = []
-    for directory in _user_dirs(data_dir, "mnist"):
-        if _usable_dir(directory, notes):
-            return directory, f"found in {directory}", notes
     cache = _cache_dir()
-    downloaded = _fill_cache(cache, notes)
+    downloaded = _fill_cache(cache, notes, report)
     if downloaded is not None:
         how = f"downloaded {downloaded} file(s) to" if downloaded else "found in cache"
         return cache, f"{how} {cache}", notes
     return None, "", notes
 
 
-def _resolve_fashion(data_dir: PathLike | None) -> tuple[Path | None, list[Path], list[str]]:
-    """(directory or None, places looked in, problems) for Fashion-MNIST: user dir, then Debian's."""
+def _resolve_fashion() -> tuple[Path | None, list[Path], list[str]]:
+    """(directory or None, places looked in, problems) for Fashion-MNIST: Debian's directory."""
     notes: list[str] = []
-    places = _user_dirs(data_dir, "fashion-mnist") + [Path(FASHION_MNIST_DIR)]
+    places = [Path(FASHION_MNIST_DIR)]
     for directory in places:
         if _usable_dir(directory, notes):
             return directory, places, notes
     return None, places, notes
 
 
-def _mnist_error(data_dir: PathLike | None, notes: list[str]) -> DatasetError:
+def _mnist_error(notes: list[str]) -> DatasetError:
     """The error for 'MNIST asked for but not available': where to put which files, what failed."""
-    target = Path(data_dir).expanduser() if data_dir is not None else _cache_dir()
+    target = _cache_dir()
     lines = [f"MNIST is not available. Put {', '.join(MNIST_FILES)} (gzipped or not) in {target}",
              "or pass data_dir= / set TRACEGRAD_DATA_DIR to a directory holding them."]
     lines += [f"  {note}" for note in notes]
@@ -348,36 +404,37 @@ def resolve_dataset(name: str = "auto", data_dir: PathLike | None = None) -> tup
     """Pick the data set: (name, directory holding its IDX files, one-line reason).
 
     name: "mnist", "fashion-mnist" or "auto" (MNIST if found or downloadable, else Fashion-MNIST).
-    May download MNIST into the cache. Raises DatasetError (a FileNotFoundError) when unavailable.
+    data_dir (else $TRACEGRAD_DATA_DIR): the only place looked in when given; the name returned
+    is then what the files are (`identify`), and asking for one set while the files are the other
+    is an error. May download MNIST into the cache, reporting failed mirrors on stderr only when
+    MNIST is asked for by name. Raises DatasetError (a FileNotFoundError) when unavailable.
     """
     wanted = _DATASETS.get(name) if name != "auto" else "auto"
     if wanted is None:
         raise ValueError(f"unknown dataset {name!r}: expected 'auto', 'mnist' or 'fashion-mnist'")
+    base = _named_dir(data_dir)
+    if base is not None:
+        return _resolve_named(wanted, base)
     notes: list[str] = []
     if wanted in ("auto", "mnist"):
-        directory, reason, notes = _resolve_mnist(data_dir)
+        directory, reason, notes = _resolve_mnist(report=wanted == "mnist")
         if directory is not None:
             return "mnist", directory, reason
         if wanted == "mnist":
-            raise _mnist_error(data_dir, notes)
-    directory, places, fashion_notes = _resolve_fashion(data_dir)
+            raise _mnist_error(notes)
+    directory, places, fashion_notes = _resolve_fashion()
     if directory is not None:
         why = f"found in {directory}"
         if wanted == "auto":
-            why = f"MNIST not found in {_mnist_places(data_dir)} and {_download_summary()}; using {directory}"
+            why = f"MNIST not found in {_cache_dir()} and {_download_summary()}; using {directory}"
         return "fashion-mnist", directory, why
     if wanted == "auto":
-        raise _mnist_error(data_dir, notes + fashion_notes + [
+        raise _mnist_error(notes + fashion_notes + [
             f"Fashion-MNIST not found either (looked in {', '.join(map(str, places))})"])
     raise DatasetError(
         f"Fashion-MNIST is not available: looked in {', '.join(map(str, places))}. Install the Debian "
         f"package dataset-fashion-mnist, or put {', '.join(MNIST_FILES)} in a directory passed as "
         "data_dir= or set in TRACEGRAD_DATA_DIR." + "".join(f"\n  {n}" for n in fashion_notes))
-
-
-def _mnist_places(data_dir: PathLike | None) -> str:
-    """The directories searched for MNIST, for messages."""
-    return " or ".join(str(d) for d in _user_dirs(data_dir, "mnist") + [_cache_dir()])
 
 
 def _download_summary() -> str:

@@ -4,6 +4,9 @@ Variables are boxes (name, value, gradient in red), operations are circles feedi
 their result, edges carry the value (and/or the gradient) that flows along them, left to right.
 Nodes made inside an nn module sit in a cluster per module, or become one box with `collapse`.
 `Progress` lets the step-by-step view show only the gradients known at a given step.
+A leaf whose .grad sums several backward passes says so ("grad 4.4 (sum of 2 passes)"); its edges
+show only what this pass sent. Labels, module and scope names may hold any text: see
+`format.visible` for the characters that are shown as escapes.
 """
 from __future__ import annotations
 
@@ -13,9 +16,9 @@ from typing import Any
 from graphviz import nohtml
 
 from .dot import Graph
-from .format import escape_label
+from .format import NAME_CHARS, TOOLTIP_CHARS, escape_label, escape_string, shorten, visible
 from .nodes import (consumers_of, contribution, grad_of, graph_order, has_gradients, is_tensor,
-                    long_lines, node_names, short_text)
+                    long_lines, node_names, passes_summed, short_text)
 
 MODES = ("forward", "backward", "both")
 DEFAULT_MAX_NODES = 500
@@ -62,9 +65,25 @@ def _enclosing(scope: str) -> str | None:
     return scope.rsplit("/", 1)[0] if "/" in scope else None
 
 
-def _plain(text: str) -> Any:
-    """A non-HTML DOT string taken literally (no HTML, no backslash escapes)."""
-    return nohtml(text.replace("\\", "\\\\"))
+def _tooltip(text: str) -> Any:
+    """A tooltip that dot shows literally, whatever `text` holds (cut to TOOLTIP_CHARS)."""
+    return nohtml(escape_string(shorten(text, TOOLTIP_CHARS)))
+
+
+def _name(name: str) -> str:
+    """A name for an HTML-like label: escaped and cut to NAME_CHARS."""
+    return escape_label(shorten(name, NAME_CHARS))
+
+
+def _bold(name: str) -> str:
+    """A name in bold; '' for an empty name (dot refuses an empty <B></B>)."""
+    return f"<B>{_name(name)}</B>" if name else ""
+
+
+def _grad_line(grad_lines: list[str], passes: int) -> list[str]:
+    """'grad 4.4', or 'grad 4.4 (sum of 2 passes)' when a leaf's .grad sums several passes."""
+    note = f" (sum of {passes} passes)" if passes > 1 else ""
+    return [f"grad {grad_lines[0]}{note}"] + grad_lines[1:]
 
 
 def _html(*parts: str) -> str:
@@ -116,6 +135,7 @@ class _Builder:
         self.names = node_names(self.order)
         self.uses = consumers_of(self.order)
         self.items: dict = {}  # scope -> [(name, attrs)] of nodes declared inside its cluster
+        self.cluster_names: dict = {}  # scope -> its subgraph's DOT name, unique
 
     # ---- what is known ----------------------------------------------------------------------
     def shows_grads(self) -> bool:
@@ -142,14 +162,16 @@ class _Builder:
 
     def add_variable(self, node: Any) -> None:
         tensor = is_tensor(node)
-        lines = [f"<B>{escape_label(self.names[node])}</B>"]
+        lines = [_bold(self.names[node])]
         lines += [escape_label(line) for line in long_lines(node.data, tensor)]
         if self.shows_grads() and self.grad_known(node):
             grad = long_lines(grad_of(node), tensor)
             if grad:
-                lines.append(_grad_font(["grad " + grad[0]] + grad[1:]))
+                lines.append(_grad_font(_grad_line(grad, passes_summed(node))))
         attrs = {"label": _html(*lines), "shape": "box", "style": "rounded,filled",
                  "fillcolor": "white" if node.parents else "#f2f2f2"}
+        if len(self.names[node]) > NAME_CHARS:
+            attrs["tooltip"] = _tooltip(self.names[node])
         if node is self.output:
             attrs["peripheries"] = "2"
         if self.highlighted(node):
@@ -164,8 +186,8 @@ class _Builder:
             self.add(node.scope or None, self.op_id(node), attrs)
 
     def add_module(self, scope: str, name: str) -> None:
-        attrs = {"label": _html(f"<B>{escape_label(_module_name(scope))}</B>"), "shape": "box",
-                 "style": "rounded,filled,bold", "fillcolor": "#e6f4ea", "tooltip": _plain(scope)}
+        attrs = {"label": _html(_bold(_module_name(scope))), "shape": "box",
+                 "style": "rounded,filled,bold", "fillcolor": "#e6f4ea", "tooltip": _tooltip(scope)}
         current = self.progress.current if self.progress else None
         if current is not None and self.group.get(current) == scope:
             attrs.update(HIGHLIGHT)
@@ -239,14 +261,23 @@ class _Builder:
                 scope = parent
         return tree
 
+    def cluster_name(self, scope: str) -> Any:
+        """'cluster_Net/Affine1': the scope made visible and lexable (backslashes doubled), with
+        '_' appended until unique (scopes that differ only in hidden characters stay apart)."""
+        name = "cluster_" + visible(shorten(scope, TOOLTIP_CHARS)).replace("\\", "\\\\")
+        while name in self.cluster_names.values():
+            name += "_"
+        self.cluster_names[scope] = name
+        return nohtml(name)
+
     def emit(self, graph: Graph, scope: str | None, tree: dict) -> None:
         """Declare the nodes of `scope`, then each scope inside it as a nested cluster."""
         for name, attrs in self.items.get(scope, []):
             graph.node(name, **attrs)
         for child in tree.get(scope, []):
-            with graph.subgraph(name=nohtml(f"cluster_{child}")) as sub:
-                sub.attr(label=_html(escape_label(_module_name(child))), style="rounded,dashed",
-                         color="gray45", fontcolor="gray25", tooltip=_plain(child))
+            with graph.subgraph(name=self.cluster_name(child)) as sub:
+                sub.attr(label=_html(_name(_module_name(child))), style="rounded,dashed",
+                         color="gray45", fontcolor="gray25", tooltip=_tooltip(child))
                 self.emit(sub, child, tree)
 
 

@@ -38,8 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("values", nargs="*", metavar="NAME=NUMBER",
                         help="a value for each variable, e.g. x=1 y=2")
     parser.add_argument("-o", "--output", default="graph.svg",
-                        help="picture to write: .svg, .png, .pdf, or .dot/.gv for the DOT text "
-                             "(default: graph.svg)")
+                        help="picture to write: .svg, .png, .pdf, or .dot/.gv for the DOT text; "
+                             "missing folders are created (default: graph.svg)")
     parser.add_argument("--mode", choices=MODES, default="both",
                         help="what the edges carry (default: both)")
     parser.add_argument("--steps", metavar="FILE.html",

@@ -4,10 +4,14 @@ from __future__ import annotations
 import html
 import math
 import numbers
+import re
 from typing import Any
 
 import numpy as np
 
+# dot refuses a quoted or HTML string longer than 16384 characters; escaping may grow text ~9 times.
+NAME_CHARS = 80  # a node's or module's name in its box; longer ones are cut (tooltip: all of it)
+TOOLTIP_CHARS = 1000  # a tooltip (a scope's path) or a cluster's DOT name
 SMALL_ARRAY_SIZE = 9  # arrays up to 3x3 may show their values; larger ones only their shape
 ARRAY_DIGITS = 4  # significant digits of array entries, to keep the boxes narrow
 
@@ -56,12 +60,45 @@ def format_array_rows(array: np.ndarray) -> list[str]:
     return ["[" + ", ".join(format_number(v, ARRAY_DIGITS) for v in row) + "]" for row in rows]
 
 
-def escape_html(text: str) -> str:
-    """`text` made safe inside an HTML page (<, >, &, quotes)."""
-    return html.escape(str(text), quote=True)
+# What XML 1.0 cannot hold, even as a character reference: C0 controls other than tab, newline and
+# carriage return, lone surrogates (a Python str may hold them; UTF-8 cannot), U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NEWLINE = re.compile("\r\n|\r|\n")
 
 
-def escape_label(text: str) -> str:
-    """`text` made safe inside a Graphviz HTML-like label: HTML-escaped, and backslashes doubled
-    (dot reads escapes such as \\N, the node's name, even in HTML labels)."""
-    return escape_html(text).replace("\\", "\\\\")
+def visible(text: Any) -> str:
+    """`str(text)` with every character XML 1.0 forbids written as its Python escape.
+
+    C0 control characters other than tab, newline and carriage return, lone surrogates, U+FFFE and
+    U+FFFF cannot appear in an SVG or a UTF-8 page, so they read as text: '\\x01', '\\ud800',
+    '\\uffff'. Every other character, tab and newline included, is kept.
+    """
+    return _NOT_XML.sub(lambda m: ascii(m.group())[1:-1], str(text))
+
+
+def shorten(text: Any, limit: int) -> str:
+    """`str(text)`, or its first limit - 1 characters and '…' when it is longer than `limit`."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def escape_html(text: Any) -> str:
+    """`text` made safe inside an HTML page: `visible`, then <, >, &, quotes escaped."""
+    return html.escape(visible(text), quote=True)
+
+
+def escape_label(text: Any) -> str:
+    """`text` made safe inside a Graphviz HTML-like label: `escape_html`, backslashes doubled
+    (dot reads escapes such as \\N, the node's name, even in HTML labels), ']' as a character
+    reference (dot refuses a text of only ']'), each line break a <BR/> and each tab a space
+    (dot would drop them)."""
+    escaped = escape_html(text).replace("\\", "\\\\").replace("]", "&#93;").replace("\t", " ")
+    lines = _NEWLINE.split(escaped)
+    return "<BR/>".join(lines)
+
+
+def escape_string(text: Any) -> str:
+    """`text` for a quoted DOT attribute that dot expands (an escString, e.g. a tooltip), to be
+    read literally: `visible`, then each backslash quadrupled (dot unescapes twice: once reading
+    the quotes, once expanding \\N, \\G, ...; the quotes themselves graphviz escapes)."""
+    return visible(text).replace("\\", "\\" * 4)

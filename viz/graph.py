@@ -7,6 +7,7 @@ from typing import Any
 
 from .build import DEFAULT_MAX_NODES, build
 from .dot import Graph
+from .files import write_file
 
 RENDERED_FORMATS = ("svg", "png", "pdf")
 SOURCE_FORMATS = ("dot", "gv")
@@ -40,7 +41,8 @@ def save(output: Any, path: str | os.PathLike, mode: str = "auto", *, collapse: 
     """Draw `output` (see `draw`) into `path`, the format taken from its extension; returns path.
 
     .dot/.gv write the DOT source (no Graphviz install needed); .svg/.png/.pdf run `dot` and
-    raise GraphvizNotFoundError, saying how to install it, when it is missing.
+    raise GraphvizNotFoundError, saying how to install it, when it is missing. Missing folders
+    are created; the file appears only once complete (see `files.write_file`).
     """
     fmt = output_format(path)
     graph = draw(output, mode, collapse=collapse, max_nodes=max_nodes)
@@ -51,7 +53,4 @@ def save(output: Any, path: str | os.PathLike, mode: str = "auto", *, collapse: 
 def write_graph(graph: Graph, path: str | os.PathLike, fmt: str | None = None) -> None:
     """Write an already drawn graph to `path` (format from the extension unless given)."""
     fmt = fmt or output_format(path)
-    if fmt in SOURCE_FORMATS:
-        Path(path).write_text(graph.source, encoding="utf-8")
-    else:
-        Path(path).write_bytes(graph.pipe(format=fmt))
+    write_file(path, graph.source if fmt in SOURCE_FORMATS else graph.pipe(format=fmt))

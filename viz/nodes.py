@@ -1,7 +1,8 @@
 """What viz reads from an engine node (Value or Tensor), and the names it gives them.
 
-A node has `.data`, `.grad`, `.parents`, `.op`, `.label`, `.scope`; a node whose data is an
-ndarray is a tensor node (no local derivatives, shown by shape). Nothing here draws.
+A node has `.data`, `.grad`, `.parents`, `.op`, `.label`, `.scope`, `.local_grads` and
+`.grad_passes`; a node whose data is an ndarray is a tensor node (no local derivatives, shown by
+shape). Nothing here draws.
 """
 from __future__ import annotations
 
@@ -30,6 +31,12 @@ def plain(x: Any) -> Any:
 def grad_of(node: Any) -> Any:
     """The node's gradient as a float or ndarray, or None when it has none."""
     return plain(node.grad)
+
+
+def passes_summed(node: Any) -> int:
+    """How many backward passes a leaf's .grad is the sum of (its .grad_passes; 1 for an engine
+    without it). A node with parents always reports 1: backward() resets it each pass."""
+    return 1 if node.parents else int(getattr(node, "grad_passes", 1))
 
 
 def shape_of(x: Any, dtype: Any = None) -> str:
@@ -76,7 +83,7 @@ def node_names(order: list) -> dict:
     """Each node's label, or a generated v1, v2, ... for unlabelled nodes in topological order."""
     names, count = {}, 0
     for node in order:
-        label = getattr(node, "label", "") or ""
+        label = str(getattr(node, "label", "") or "")
         if not label:
             count += 1
             label = f"v{count}"
@@ -94,18 +101,27 @@ def consumers_of(order: list) -> dict:
 
 
 def contribution(node: Any, uses: list) -> Any:
-    """The gradient `node` receives from the given (child, index) uses: the sum of upstream
-    gradient x local derivative for a Value; its total gradient for a Tensor (no local numbers)."""
+    """The gradient `node` receives from the given (child, index) uses in the last backward pass:
+    the sum of upstream gradient x local derivative for a Value; its total gradient for a Tensor
+    (no local numbers), or None when that total sums several passes (this pass's part is unknown)."""
     if is_tensor(node) or not uses:
-        return grad_of(node)
+        return _total_if_one_pass(node)
     total = 0.0
     for child, i in uses:
         upstream = grad_of(child)
         local = child.local_grads[i] if i < len(child.local_grads) else None
         if upstream is None or local is None:
-            return grad_of(node)
+            return _total_if_one_pass(node)
         total += float(plain(upstream)) * float(plain(local))
     return total
+
+
+def _total_if_one_pass(node: Any) -> Any:
+    """The node's gradient when it is one pass's (or only its shape is drawn), else None."""
+    total = grad_of(node)
+    if passes_summed(node) <= 1 or (is_tensor(node) and np.ndim(total) > 0):
+        return total
+    return None
 
 
 def has_gradients(output: Any) -> bool:

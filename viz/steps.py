@@ -3,6 +3,7 @@
 The frames follow the engine: nodes with parents, in reversed topological order. Frame k shows
 the graph as it stands once the k-th node has pushed its gradient to its parents: the first frame
 shows the output's gradient and what it sends to its inputs, the last frame every gradient.
+When an input's .grad is the sum of several backward passes, the step that sends to it says so.
 """
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+import numpy as np
+
 from autograd import topological_order
 
 from .build import DEFAULT_MAX_NODES, Progress, build
 from .dot import Graph
+from .files import write_file
 from .format import format_number
-from .nodes import grad_of, graph_order, has_gradients, is_tensor, node_names, plain, shape_of
+from .nodes import (grad_of, graph_order, has_gradients, is_tensor, node_names, passes_summed,
+                    plain, shape_of)
 from .page import steps_page
 
 
@@ -49,8 +54,20 @@ def _expression(node: Any, names: dict) -> str:
     return f"{op}({', '.join(args)})"
 
 
+def _passes_note(parent: Any, names: dict, sent: str) -> list[str]:
+    """A line for an input whose .grad sums several backward passes; [] otherwise."""
+    passes = passes_summed(parent)
+    if passes <= 1:
+        return []
+    g = grad_of(parent)
+    total = format_number(plain(g)) if not is_tensor(parent) or np.ndim(g) == 0 else shape_of(g)
+    return [f"  {names[parent]}.grad = {total} holds the sum of {passes} backward passes; "
+            f"the edge shows this pass's contribution ({sent})"]
+
+
 def explain(node: Any, names: dict, root_name: str) -> list[str]:
-    """Lines saying: node = expression; upstream gradient; upstream × local = sent, per parent."""
+    """Lines saying: node = expression; upstream gradient; upstream × local = sent, per parent
+    (and, for an input whose .grad sums several passes, that it does)."""
     name = names[node]
     if is_tensor(node):
         upstream = grad_of(node)
@@ -61,6 +78,7 @@ def explain(node: Any, names: dict, root_name: str) -> list[str]:
             g = grad_of(parent)
             sent = shape_of(g) if g is not None else "nothing (requires_grad=False)"
             lines.append(f"grad {shown} → {names[parent]}: {sent}")
+            lines += _passes_note(parent, names, sent)
         return lines
     upstream = float(plain(grad_of(node)))
     lines = [f"{name} = {_expression(node, names)} = {format_number(node.data)}",
@@ -68,8 +86,10 @@ def explain(node: Any, names: dict, root_name: str) -> list[str]:
     for parent, local in zip(node.parents, node.local_grads):
         local = float(plain(local))
         product = f"{format_number(upstream)} × {format_number(local)}"
-        lines.append(f"→ {names[parent]}: {product} = {format_number(upstream * local)}"
+        sent = format_number(upstream * local)
+        lines.append(f"→ {names[parent]}: {product} = {sent}"
                      f"   (upstream × ∂{name}/∂{names[parent]})")
+        lines += _passes_note(parent, names, sent)
     return lines
 
 
@@ -98,11 +118,12 @@ def _frames(output: Any, mode: str, max_nodes: int, visits: list) -> Iterator[Fr
 def save_steps(output: Any, path: str | os.PathLike, mode: str = "both", *,
                max_nodes: int = DEFAULT_MAX_NODES) -> str:
     """Write one self-contained HTML page stepping through the backward pass (SVG frames inline,
-    Previous/Next buttons and arrow keys, no network needed); returns the path. Needs `dot`."""
+    Previous/Next buttons and arrow keys, no network needed); returns the path. Needs `dot`.
+    Missing folders are created; the page appears only once complete."""
     if Path(path).suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"save_steps writes an HTML page: name it *.html, got {os.fspath(path)!r}")
     frames = [(f.text, f.graph.pipe(format="svg", encoding="utf-8"))
               for f in backward_steps(output, mode, max_nodes=max_nodes)]
     title = f"Backward pass of {node_names(graph_order(output))[output]}, step by step"
-    Path(path).write_text(steps_page(frames, title), encoding="utf-8")
+    write_file(path, steps_page(frames, title))
     return os.fspath(path)
