@@ -112,6 +112,8 @@ def is_grad_enabled() -> bool:
 @contextmanager
 def scope(name: str) -> Iterator[None]:
     """Tag every node created inside with `name` (nested scopes join with '/'); viz groups by it."""
+    if not isinstance(name, str):
+        raise TypeError(f"scope: the name must be a str, got {type(name).__name__} {name!r}")
     previous = Mode.scope
     Mode.scope = name if previous is None else f"{previous}/{name}"
     try:

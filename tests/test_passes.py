@@ -136,3 +136,10 @@ def test_grad_leaves_intermediate_gradients_as_the_last_backward_left_them():
     before = y.grad.copy()
     grad((y * 100.0).sum(), [x])
     np.testing.assert_array_equal(y.grad, before)
+
+
+def test_a_scope_name_must_be_text():
+    from autograd import scope
+    with pytest.raises(TypeError, match="scope.*str.*int"):
+        with scope(7):
+            pass
