@@ -104,6 +104,17 @@ def _long_edge_cost(order: list) -> int:
     return max(cost.values(), default=0)
 
 
+def edge_id(child_index: int, i: int) -> str:
+    """The DOT/SVG id of the edge carrying input i into node n{child_index}'s operation.
+
+    The ids every drawing carries (the explorer's contract): a variable's box n{k} (k: its
+    position in `graph_order`), its operation n{k}_op, the edge from the operation to the box
+    n{k}_out, the edge of its input i n{k}_in{i}, a collapsed module m{j}; classes tg-var
+    (tg-leaf, tg-const, tg-output), tg-op, tg-module, tg-edge (tg-in, tg-out). Inside an edge,
+    gradient text is drawn in GRAD_COLOR and value text is not."""
+    return f"n{child_index}_in{i}"
+
+
 class _Builder:
     def __init__(self, output: Any, mode: str, collapse: bool, max_nodes: int,
                  progress: Progress | None) -> None:
@@ -154,6 +165,17 @@ class _Builder:
         group = self.group[node]
         return f"n{self.index[node]}_op" if group is None else self.modules[group]
 
+    def classes(self, node: Any) -> str:
+        """The SVG classes of a variable's box: tg-var, plus tg-leaf, tg-const, tg-output."""
+        names = ["tg-var"]
+        if not node.parents:
+            names.append("tg-leaf")
+        if getattr(node, "is_constant", False):
+            names.append("tg-const")
+        if node is self.output:
+            names.append("tg-output")
+        return " ".join(names)
+
     def add(self, scope: str | None, name: str, attrs: dict) -> None:
         self.items.setdefault(scope, []).append((name, attrs))
 
@@ -169,7 +191,8 @@ class _Builder:
             if grad:
                 lines.append(_grad_font(_grad_line(grad, passes_summed(node))))
         attrs = {"label": _html(*lines), "shape": "box", "style": "rounded,filled",
-                 "fillcolor": "white" if node.parents else "#f2f2f2"}
+                 "fillcolor": "white" if node.parents else "#f2f2f2",
+                 "id": self.box_id(node), "class": self.classes(node)}
         if len(self.names[node]) > NAME_CHARS:
             attrs["tooltip"] = _tooltip(self.names[node])
         if node is self.output:
@@ -180,14 +203,16 @@ class _Builder:
         if node.parents:
             op = node.op or "?"
             attrs = {"label": _html(escape_label(op)), "style": "filled", "margin": "0.04",
-                     "shape": "circle" if len(op) <= 4 else "ellipse", "fillcolor": "#e8f0fe"}
+                     "shape": "circle" if len(op) <= 4 else "ellipse", "fillcolor": "#e8f0fe",
+                     "id": self.op_id(node), "class": "tg-op"}
             if self.highlighted(node):
                 attrs.update(HIGHLIGHT)
             self.add(node.scope or None, self.op_id(node), attrs)
 
     def add_module(self, scope: str, name: str) -> None:
         attrs = {"label": _html(_bold(_module_name(scope))), "shape": "box",
-                 "style": "rounded,filled,bold", "fillcolor": "#e6f4ea", "tooltip": _tooltip(scope)}
+                 "style": "rounded,filled,bold", "fillcolor": "#e6f4ea", "tooltip": _tooltip(scope),
+                 "id": name, "class": "tg-module"}
         current = self.progress.current if self.progress else None
         if current is not None and self.group.get(current) == scope:
             attrs.update(HIGHLIGHT)
@@ -221,15 +246,17 @@ class _Builder:
                 key = (parent, self.op_id(child), None if inside is not None else i)
                 crossing.setdefault(key, []).append((child, i))
             if inside is None and child.parents:
-                out.append((self.op_id(child), self.box_id(child),
-                            self.edge_attrs(child, grad_of(child), self.grad_known(child),
-                                            False)))
+                attrs = self.edge_attrs(child, grad_of(child), self.grad_known(child), False)
+                attrs.update({"id": f"n{self.index[child]}_out", "class": "tg-edge tg-out"})
+                out.append((self.op_id(child), self.box_id(child), attrs))
         current = self.progress.current if self.progress else None
         for (parent, head, _), uses in crossing.items():
             hot = current is not None and any(c is current for c, _ in uses)
             known = self.progress is None or all(c in self.progress.done for c, _ in uses)
-            out.append((self.box_id(parent), head,
-                        self.edge_attrs(parent, contribution(parent, uses), known, hot)))
+            attrs = self.edge_attrs(parent, contribution(parent, uses), known, hot)
+            child, i = uses[0]
+            attrs.update({"id": edge_id(self.index[child], i), "class": "tg-edge tg-in"})
+            out.append((self.box_id(parent), head, attrs))
         return out
 
     # ---- assembly ----------------------------------------------------------------------------
