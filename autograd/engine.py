@@ -49,7 +49,9 @@ class Node:
         """How many backward passes are summed in `.grad`: for a leaf, the passes since its grad
         was last zero (0 before any; 2 after backward() twice without zeroing: leaves
         accumulate). A node computed by an operation always holds one pass's gradient: 1."""
-        return max(self._passes, 0) if self._op is None else 1
+        if self._op is not None:
+            return 1
+        return max(self._passes, 0) if self._holds_grad() else 0
 
     @property
     def parents(self) -> tuple:
@@ -188,15 +190,16 @@ def backward(roots: Sequence[Any], seeds: Sequence[Any], *, retain_graph: bool =
     Mode.grad_enabled = create_graph
     Mode.in_backward = True
     try:
-        for node in reversed(order):
-            if node._op is not None:
-                node._backward_step(create_graph, release)
-                if anomaly:
-                    _check_step(node)
+        with roots[0]._quiet_arithmetic():  # inf/nan are reported below, once, by tracegrad
+            for node in reversed(order):
+                if node._op is not None:
+                    node._backward_step(create_graph, release)
+                    if anomaly:
+                        _check_step(node)
     finally:
         Mode.grad_enabled, Mode.in_backward = previous
     for leaf in leaves:
-        if not leaf._check_finite():
+        if not leaf.is_constant and not leaf._check_finite():
             warnings.warn(_nonfinite_message(order, leaf), GradientWarning, stacklevel=3)
             break
     return order
@@ -221,7 +224,7 @@ def _count_passes(leaves: list) -> None:
 def _check_step(node: Any) -> None:
     """detect_anomaly(): raise if this backward step sent a non-finite gradient to a parent."""
     for parent in node._parents:
-        if parent.requires_grad and not parent._check_finite():
+        if parent.requires_grad and not parent.is_constant and not parent._check_finite():
             where = node._undefined_derivative() or (
                 f"the backward step of {node._op_name()} produced a non-finite gradient for its "
                 f"input {parent!r}")
@@ -260,6 +263,10 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, *, create_graph: b
     if len(grad_outputs) != len(outputs):
         raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
     seeds = [out._seed(g, "grad") for out, g in zip(outputs, grad_outputs)]
+    for i, node in enumerate(inputs):
+        if not node.requires_grad:
+            raise RuntimeError(f"grad: input {i} ({node!r}) does not require a gradient, so none "
+                               "is computed for it; create it with requires_grad=True")
     nodes = topological_order(outputs + inputs)
     kept = [(node.grad, node._passes if node._op is None else 0) for node in nodes]
     for node in nodes:
@@ -281,5 +288,4 @@ def zero_grad(*roots: Any) -> None:
     """Set the gradient of every leaf in the graphs of `roots` to zero (leaves accumulate)."""
     for node in topological_order(roots):
         if node._op is None:
-            node.grad = node._NO_GRAD
-            node._passes = min(node._passes, 0)
+            node.zero_grad()

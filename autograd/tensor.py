@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from .engine import Mode, Node, no_grad
+from .engine import NO_GRAPH, Mode, Node, no_grad
 
 
 def _real_numbers(data: Any, what: str) -> np.ndarray:
@@ -86,7 +86,12 @@ def lift(x: Any, like: "Tensor", op: str) -> "Tensor":
                             f"convert one with .astype(...) (tracegrad never upcasts silently)")
         return x
     if isinstance(x, (numbers.Real, np.ndarray, list, tuple)) and not isinstance(x, bool):
-        return Constant(_real_numbers(x, op).astype(like.data.dtype, copy=False))
+        given = _real_numbers(x, op)
+        array = given.astype(like.data.dtype, copy=False)
+        if array is not given and not np.isfinite(array).all() and np.isfinite(given).all():
+            raise OverflowError(f"{op}: the constant {given if given.size < 5 else given.shape} "
+                                f"does not fit {like.data.dtype} (it would be inf); rescale it")
+        return Constant(array)
     raise TypeError(f"unsupported operand for {op}: Tensor and {type(x).__name__} "
                     "(use a Tensor, a NumPy array or a number)")
 
@@ -121,7 +126,7 @@ def apply(fn: Function, *inputs: "Tensor") -> "Tensor":
     else:
         out.requires_grad = False
         out._a = out._b = out._op = None
-        out._passes = 0
+        out._passes = 0 if Mode.grad_enabled else NO_GRAPH
         out._index = None
     return out
 
@@ -249,9 +254,22 @@ class Tensor(Node):
                         create_graph=create_graph)
 
     def zero_grad(self) -> None:
+        """Forget this leaf's gradient (None) and its count of accumulated passes."""
         self.grad = None
+        if self._passes > 0:
+            self._passes = 0
+
+    @staticmethod
+    def _quiet_arithmetic() -> Any:
+        """NumPy's own inf/nan warnings are silenced during backward: the pass reports a
+        non-finite gradient once, with a GradientWarning that says where it comes from."""
+        return np.errstate(all="ignore")
 
     def _seed(self, grad: Any, op: str) -> Any:
+        if self._op is None and self._passes == NO_GRAPH:
+            raise RuntimeError(f"{op}(): this Tensor was computed under no_grad(), so no graph "
+                               "was recorded and there is nothing to differentiate; compute it "
+                               "outside no_grad() (or inside enable_grad())")
         if op == "backward" and not self.requires_grad:  # (grad() of a constant is 0)
             raise RuntimeError(
                 f"{op}(): this Tensor does not require a gradient, so no graph was recorded: "
@@ -409,6 +427,11 @@ class Tensor(Node):
 
     def relu(self) -> "Tensor":
         return apply(ops.Relu(), self)
+
+    def abs(self) -> "Tensor":
+        return apply(ops.Abs(), self)
+
+    __abs__ = abs
 
     def sqrt(self) -> "Tensor":
         return self ** 0.5

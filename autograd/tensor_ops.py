@@ -141,6 +141,8 @@ def _check_axis(op: str, shape: tuple, axis: Any) -> None:
     for a in axes:
         if not -len(shape) <= a < len(shape):
             raise ValueError(f"{op}: axis {a} is out of range for shape {shape}")
+    if len({a % len(shape) for a in axes}) < len(axes):
+        raise ValueError(f"{op}: axis {axis} names an axis twice (shape {shape})")
 
 
 # ---- elementwise arithmetic ------------------------------------------------------------------
@@ -241,9 +243,13 @@ class PowConst(Function):
         with np.errstate(all="ignore"):
             out = x ** self.n
         if not np.isfinite(out).all():
-            _refuse(ValueError(f"pow: x ** {self.n} is undefined for some entries of x (shape "
-                               f"{x.shape}): a negative base needs an integer exponent, 0 a "
-                               "positive one"))
+            bad = x[~np.isfinite(np.broadcast_to(out, x.shape))].ravel()[0].item()
+            if (bad == 0 and self.n < 0) or (bad < 0 and self.n != int(self.n)):
+                _refuse(ValueError(f"pow: x ** {self.n} is undefined at x = {bad!r} (shape "
+                                   f"{x.shape}): a negative base needs an integer exponent, 0 a "
+                                   "positive one"))
+            _refuse(OverflowError(f"pow: x ** {self.n} overflows {x.dtype} at x = {bad!r} (shape "
+                                  f"{x.shape})"))
         return out
 
     def backward(self, g, x, out):
@@ -350,8 +356,20 @@ class Relu(Function):
         return np.maximum(x, 0)
 
     def backward(self, g, x, out):
-        mask = _data(x) > 0  # 1 where x > 0: relu'(0) = 0, as PyTorch and the lecture
-        return (g * (np.asarray(mask, dtype=g.dtype) if isinstance(g, Tensor) else mask),)
+        # PyTorch's where(x <= 0, 0, g): relu'(0) = 0 (the lecture's mask), and an inf or nan
+        # arriving from above stops here too (0 · inf would be nan)
+        return (_masked(g, _data(x) <= 0, 0.0),)
+
+
+class Abs(Function):
+    """|x|; d/dx = sign(x), 0 at x = 0 (PyTorch's sgn)."""
+    symbol = "abs"
+
+    def forward(self, x):
+        return np.abs(x)
+
+    def backward(self, g, x, out):
+        return (g * np.sign(_data(x)),)
 
 
 # ---- reductions and shapes -------------------------------------------------------------------
@@ -403,8 +421,10 @@ class Max(Function):
 
     def forward(self, x):
         _check_axis("max", x.shape, self.axis)
-        if x.size == 0:
-            raise ValueError("max: the input is empty")
+        reduced = range(x.ndim) if self.axis is None else _keepdims_axes(x.ndim, self.axis)
+        if any(x.shape[a] == 0 for a in reduced):
+            raise ValueError(f"max: the maximum over an empty axis of shape {x.shape} is "
+                             "undefined")
         top = x.max(axis=self.axis, keepdims=True)
         mask = x == top
         self.saved = (mask / mask.sum(axis=self.axis, keepdims=True)).astype(x.dtype)

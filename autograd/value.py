@@ -11,6 +11,7 @@ pass allows (sqrt'(0)) is PyTorch's value, inf or nan; the backward pass warns (
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import operator
@@ -97,10 +98,19 @@ def _pow(a: float, b: float) -> float:
 def _pow_local(a, b, out):
     """PyTorch's derivatives of a ** b (pow_backward_self / pow_backward_exponent):
     d/da = b·a^(b−1), but 0 where b = 0; d/db = a^b·ln a, but 0 where a = 0 and b >= 0.
-    At a = 0 with 0 < b < 1, d/da is inf; for a < 0, d/db is nan (ln a is undefined)."""
-    da = 0.0 if b == 0 else b * _power(a, b - 1)
-    db = 0.0 if (a == 0 and b >= 0) else out * _log(a)
-    return da, db
+    At a = 0 with 0 < b < 1, d/da is inf; for a < 0, d/db is nan (ln a is undefined).
+    Like PyTorch's where(), the replaced formula stays in a recorded graph (see _zero_where)."""
+    da = b * _power(a, b - 1)
+    db = out * _log(a)
+    return (_zero_where(da) if b == 0 else da,
+            _zero_where(db) if (a == 0 and b >= 0) else db)
+
+
+def _zero_where(x: Any) -> Any:
+    """0 in place of x, as PyTorch's where(cond, 0, x): a float gives 0.0; a Value (a derivative
+    being recorded) gives a node whose value is 0 and whose derivative to x is 0, so that
+    differentiating again sends 0·(x's own derivative) on, inf·0 = nan included, as PyTorch."""
+    return _unary(ZERO_WHERE, x) if isinstance(x, Value) else 0.0
 
 
 def _exp(a: float) -> float:
@@ -148,8 +158,21 @@ EXP = Rule("exp", "exp", _exp, lambda a, out: (out,))
 LOG = Rule("log", "log", _logf, lambda a, out: (_quotient(1.0, a),))
 TANH = Rule("tanh", "tanh", math.tanh, lambda a, out: (1 - out * out,))
 SIGMOID = Rule("sigmoid", "σ", _sigmoid, lambda a, out: (out * (1 - out),))
-RELU = Rule("relu", "ReLU", lambda a: a if a > 0 else 0.0, lambda a, out: (1.0 if a > 0 else 0.0,))
+class _HardZero(float):
+    """relu's derivative where x <= 0: zero times anything, inf included, is 0, as PyTorch's
+    relu backward (where(x <= 0, 0, g)) gives; a plain 0.0 * inf would be nan."""
+
+    def __mul__(self, other: Any) -> float:
+        return 0.0
+
+    __rmul__ = __mul__
+
+
+_HARD_ZERO = _HardZero(0.0)
+RELU = Rule("relu", "ReLU", lambda a: a if a > 0 else 0.0,
+            lambda a, out: (1.0 if a > 0 else _HARD_ZERO,))
 SQRT = Rule("sqrt", "√", _sqrt, _sqrt_local)
+ZERO_WHERE = Rule("where", "where", lambda a: 0.0, lambda a, out: (0.0,))
 ABS = Rule("abs", "abs", abs, lambda a, out: (1.0 if a > 0 else -1.0 if a < 0 else 0.0,))
 
 
@@ -392,10 +415,16 @@ class Value(Node):
     def zero_grad(self) -> None:
         """Set this node's grad to 0 (see `autograd.zero_grad` for every leaf of a graph)."""
         self.grad = 0.0
+        if self._passes > 0:
+            self._passes = 0
+
+    @staticmethod
+    def _quiet_arithmetic() -> Any:
+        return contextlib.nullcontext()
 
     # hooks used by the engine
     def _seed(self, grad: Any, op: str) -> Any:
-        if op == "backward" and self._op is None and self._passes == NO_GRAPH:
+        if self._op is None and self._passes == NO_GRAPH:
             raise RuntimeError(f"{op}(): this Value was computed under no_grad(), so no graph was "
                                "recorded and there is nothing to differentiate; compute it "
                                "outside no_grad() (or inside enable_grad())")
@@ -443,7 +472,7 @@ class Value(Node):
         """'sqrt at 0: d/dx = inf (input x = Value(...))' when a local derivative is not finite."""
         for i, d in enumerate(self.local_grads):
             d = d.data if isinstance(d, Value) else d
-            if not -_INF < d < _INF:
+            if not -_INF < d < _INF and not self._parents[i].is_constant:
                 names = ("a", "b") if len(self._parents) == 2 else ("x",)
                 point = ", ".join(f"{n} = {p.data!r}" for n, p in zip(names, self._parents))
                 return (f"{self._op.name} ({self._op.symbol}) at {point}: d/d{names[i]} is {d} "

@@ -115,7 +115,7 @@ class Module:
     def zero_grad(self) -> None:
         """Forget the gradients (leaves accumulate them across backward passes)."""
         for p in self.parameters():
-            p.grad = p._NO_GRAD
+            p.zero_grad()
 
     def train(self, mode: bool = True) -> "Module":
         """Set `.training` on this module and every submodule (layers like Dropout read it)."""

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd import Tensor, Value
+
 __all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam"]
 
 
@@ -49,13 +51,24 @@ class Optimizer:
             raise RuntimeError("step() updates the parameters given as params= to the constructor; "
                                "this optimizer got none (use update(params, grads) instead)")
         for i, p in enumerate(self.params):
-            if p.grad is not None:
+            if p.grad is None:
+                continue
+            if isinstance(p, Value):  # nn.scalar's parameters: the number as a 0-d array
+                box = np.array(p.data)
+                grad = p.grad.data if isinstance(p.grad, Value) else p.grad
+                self._checked_update(("step", i), box, grad, f"parameter {i}")
+                p.data = float(box)
+            else:
                 self._checked_update(("step", i), p.data, p.grad, f"parameter {i}")
 
     def zero_grad(self) -> None:
-        """Forget the gradients: set every parameter's .grad to None."""
+        """Forget the gradients: every parameter's .grad is zeroed (None for a Tensor, 0 for a
+        Value), with its count of accumulated passes."""
         for p in self.params or []:
-            p.grad = None
+            if isinstance(p, (Value, Tensor)):
+                p.zero_grad()
+            else:  # any object with .data and .grad
+                p.grad = None
 
     def _checked_update(self, key: Hashable, param: np.ndarray, grad: np.ndarray,
                         name: str) -> None:

@@ -112,8 +112,12 @@ def test_backward_without_a_graph_is_an_error():
     w = Tensor([1.0], requires_grad=True)
     with no_grad():
         z = (w * 2.0).sum()
-    with pytest.raises(RuntimeError, match="does not require a gradient"):
+    with pytest.raises(RuntimeError, match="no_grad"):
         z.backward()
+    with pytest.raises(RuntimeError, match="no_grad"):
+        grad(z, w)  # not a silent 0: the graph that would give 2 was never recorded
+    with pytest.raises(RuntimeError, match="no_grad"):
+        grad(y, x)
     assert w.grad is None
 
 

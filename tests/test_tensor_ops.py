@@ -679,7 +679,7 @@ def test_no_grad_records_nothing():
     assert autograd.is_grad_enabled()
     assert not y.requires_grad and y.parents == () and y.op == ""
     assert z.requires_grad and z.parents
-    with pytest.raises(RuntimeError, match="does not require a gradient"):
+    with pytest.raises(RuntimeError, match="no_grad"):
         y.backward()  # no graph was recorded: an error, as in PyTorch
     assert a.grad is None
 

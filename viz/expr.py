@@ -11,6 +11,7 @@ import numbers
 from typing import Any
 
 from autograd import Value
+from autograd.value import Constant
 
 FUNCTIONS = {"exp": Value.exp, "log": Value.log, "tanh": Value.tanh, "sigmoid": Value.sigmoid,
              "relu": Value.relu, "sqrt": Value.sqrt, "abs": Value.abs}
@@ -107,11 +108,25 @@ def _constant_exponent(node: ast.AST) -> float | None:
     return sign * float(node.value) if isinstance(node, ast.Constant) else None
 
 
+def _node(x: Any, other: ast.AST | None = None) -> Any:
+    """`x` as it enters an operation: a number whose partner is a number too (2 * 3, exp(1)) is
+    made a Constant, so the engine computes (and checks) the result; else it stays as it is."""
+    if isinstance(x, Value) or (other is not None and not _numbers_only(other)):
+        return x
+    return Constant(x)
+
+
+def _numbers_only(node: ast.AST) -> bool:
+    """Whether a checked subtree uses no variable (only numbers and operations on them)."""
+    called = {id(n.func) for n in ast.walk(node) if isinstance(n, ast.Call)}
+    return not any(isinstance(n, ast.Name) and id(n) not in called for n in ast.walk(node))
+
+
 def evaluate(tree: ast.Expression, variables: dict[str, Value]) -> Value:
     """The Value of a checked tree; variables map names to (labelled) Values."""
     def walk(node: ast.AST) -> Any:
         if isinstance(node, ast.Constant):
-            return Value(node.value)
+            return float(node.value)  # a number: the operation using it lifts it to a Constant
         if isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
                 raise ExpressionError(f"{node.id} is a function: call it, e.g. {node.id}(x)")
@@ -122,12 +137,12 @@ def evaluate(tree: ast.Expression, variables: dict[str, Value]) -> Value:
             operand = walk(node.operand)
             return -operand if isinstance(node.op, ast.USub) else +operand
         if isinstance(node, ast.BinOp):
-            left = walk(node.left)
+            left = _node(walk(node.left), node.right)
             exponent = _constant_exponent(node.right) if isinstance(node.op, ast.Pow) else None
             right = exponent if exponent is not None else walk(node.right)
             return _BINARY[type(node.op)](left, right)
         if isinstance(node, ast.Call):
-            return FUNCTIONS[node.func.id](walk(node.args[0]))
+            return FUNCTIONS[node.func.id](_node(walk(node.args[0])))
         raise _refuse(node, "")  # parse() let nothing else through
     result = walk(tree.body)
     return result if isinstance(result, Value) else Value(result)
