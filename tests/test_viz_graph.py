@@ -46,9 +46,12 @@ def red_lines(label: str) -> list[str]:
 
 
 def black_lines(label: str) -> list[str]:
+    """The lines of a label outside its coloured (gradient) parts, stripped; empty ones dropped.
+    An edge's label is one line, the value and then the gradient in red."""
     inner = label[1:-1] if label.startswith("<") else label
-    return [html.unescape(re.sub(r"<[^>]+>", "", part)) for part in inner.split("<BR/>")
-            if "COLOR=" not in part]
+    inner = re.sub(r'<FONT COLOR="[^"]*">.*?</FONT>', "", inner)
+    lines = [html.unescape(re.sub(r"<[^>]+>", "", part)).strip() for part in inner.split("<BR/>")]
+    return [line for line in lines if line]
 
 
 def parse_dot(source: str) -> dict:
@@ -64,7 +67,10 @@ def parse_dot(source: str) -> dict:
             if stack:
                 stack.pop()
         elif m := _EDGE.match(line):
-            edges.append((_unquote(m.group(1)), _unquote(m.group(2)), _attrs(m.group(3))))
+            head, attrs = m.group(2), _attrs(m.group(3))
+            if not head.startswith('"') and ":" in head:  # n4_op:i0:w, an operand's port
+                head, attrs["headport"] = head.split(":", 1)
+            edges.append((_unquote(m.group(1)), _unquote(head), attrs))
         elif m := _NODE.match(line):
             name, attrs = _unquote(m.group(1)), _attrs(m.group(2))
             if name == "graph" and not stack:

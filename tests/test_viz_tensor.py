@@ -31,7 +31,8 @@ def test_affine_graph_shows_shapes_on_nodes_and_edges(affine):
     dot = parse_dot(viz.draw(affine, mode="both").source)
     X, W, b, XW, Y = (box_named(dot, n) for n in ("X", "W", "b", "XW", "Y"))
     matmul, plus = op_fed_by(dot, XW), op_fed_by(dot, Y)
-    assert label_lines(dot["nodes"][matmul]["label"]) == ["@"]
+    assert label_lines(dot["nodes"][matmul]["label"]) == ["a@b"]  # X enters at a, W at b
+    assert edge(dot, X, matmul)["headport"] == "i0:w" and edge(dot, W, matmul)["headport"] == "i1:w"
     into_w = edge(dot, W, matmul)["label"]
     assert black_lines(into_w) == ["(3, 2)"] and red_lines(into_w) == ["(3, 2)"]
     into_b = edge(dot, b, plus)["label"]  # the bias is broadcast, its gradient summed back

@@ -7,18 +7,29 @@ Nodes made inside an nn module sit in a cluster per module, or become one box wi
 A leaf whose .grad sums several backward passes says so ("grad 4.4 (sum of 2 passes)"); its edges
 show only what this pass sent. Labels, module and scope names may hold any text: see
 `format.visible` for the characters that are shown as escapes.
+
+How the picture reads (chosen by looking at rendered graphs, see the README):
+- each edge carries one line, beside the edge (above it for rankdir LR): the value, then the
+  gradient in red. Two lines (value over gradient) stacked into one ambiguous column where edges
+  converge, and a gradient placed on its own (xlabel, head/tail labels) landed on other nodes.
+- the inputs of `/`, `−`, `**` and `@` enter their operation at a small 'a' (left operand,
+  numerator, base) and 'b': the operation reads a/b, a−b, a**b, a@b.
+- constants lifted from Python numbers (`node.is_constant`) are dashed boxes with no gradient
+  (constants='show'), or written into their operation, '×2', '10/' (constants='fold').
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from graphviz import nohtml
 
 from .dot import Graph
-from .format import NAME_CHARS, TOOLTIP_CHARS, escape_label, escape_string, shorten, visible
-from .nodes import (consumers_of, contribution, grad_of, graph_order, has_gradients, is_tensor,
-                    long_lines, node_names, passes_summed, short_text)
+from .format import (NAME_CHARS, TOOLTIP_CHARS, escape_label, escape_string, format_number,
+                     format_operand, shorten, visible)
+from .nodes import (as_outputs, consumers_of, contribution, grad_of, graph_order, has_gradients,
+                    is_tensor, long_lines, node_names, passes_summed, short_text)
 
 MODES = ("forward", "backward", "both")
 DEFAULT_MAX_NODES = 500
@@ -27,6 +38,14 @@ DEFAULT_MAX_NODES = 500
 # products, whose long edges leave different nodes, takes 0.3 s). A larger max_nodes raises it too.
 LONG_EDGE_LIMIT = 500
 GRAD_COLOR = "red"
+CONSTANTS = ("show", "fold")  # how constants lifted from Python numbers are drawn
+RANKDIRS = ("LR", "TB", "RL", "BT")  # the direction the graph flows in, as dot names it
+# operations whose inputs are not interchangeable: each input enters at its mark, 'a' or 'b'
+ORDERED_OPS = ("−", "-", "/", "**", "@")
+OPERAND_MARKS = ("a", "b")
+MARK_COLOR = "gray35"
+ENTRY_SIDE = {"LR": "w", "TB": "n", "RL": "e", "BT": "s"}  # where edges enter a node
+CONST_STYLE = {"style": "rounded,dashed,filled", "fillcolor": "#fbfbfb", "color": "gray45"}
 HIGHLIGHT = {"color": "#1f6feb", "penwidth": "3", "fillcolor": "#fff3b0"}
 
 
@@ -40,7 +59,8 @@ class Progress:
 
 
 def check_mode(mode: str, output: Any) -> str:
-    """The drawing mode to use; 'auto' means 'both' once backward() has run, else 'forward'."""
+    """The drawing mode to use; 'auto' means 'both' once backward() has run, else 'forward'.
+    `output` is a node or a list of nodes (gradients are shown if any of them has one)."""
     if mode == "auto":
         return "both" if has_gradients(output) else "forward"
     if mode not in MODES:
@@ -90,6 +110,49 @@ def _html(*parts: str) -> str:
     return "<" + "<BR/>".join(p for p in parts if p) + ">"
 
 
+def _side_by_side(parts: list[str]) -> str:
+    """'' for no parts, else the parts on one line, a small gap between them, each its own
+    text in the SVG (so the value text holds the value alone)."""
+    if not parts:
+        return ""
+    cells = "".join(f"<TD>{p}</TD>" for p in parts)
+    return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="0">'
+            f"<TR>{cells}</TR></TABLE>>")
+
+
+def check_constants(constants: str) -> str:
+    """'show' or 'fold', else a ValueError naming the parameter."""
+    if constants not in CONSTANTS:
+        raise ValueError(f"constants must be one of {', '.join(map(repr, CONSTANTS))}, "
+                         f"got {constants!r}")
+    return constants
+
+
+def check_rankdir(rankdir: str) -> str:
+    """'LR', 'TB', 'RL' or 'BT' (any case, returned upper-case), else a ValueError."""
+    if not isinstance(rankdir, str) or rankdir.upper() not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)} (LR: left to right, "
+                         f"TB: top to bottom), got {rankdir!r}")
+    return rankdir.upper()
+
+
+def _is_ordered(node: Any) -> bool:
+    """Whether `node`'s two inputs play different parts (a/b, a−b, a**b, a@b)."""
+    return len(node.parents) == 2 and node.op in ORDERED_OPS
+
+
+def _marked_op(op: str, vertical: bool) -> str:
+    """An operation label with its operands' places, as an HTML table whose cells 'a' and 'b'
+    are the ports (i0, i1) its input edges enter: a column a / op / b when the graph flows
+    left to right (the edges come from the side), a row when it flows top to bottom."""
+    cells = [f'<TD PORT="i{i}"><FONT POINT-SIZE="8" COLOR="{MARK_COLOR}">{m}</FONT></TD>'
+             for i, m in enumerate(OPERAND_MARKS)]
+    middle = f"<TD>{escape_label(op)}</TD>"
+    row = [cells[0], middle, cells[1]]
+    body = "".join(f"<TR>{c}</TR>" for c in row) if vertical else f"<TR>{''.join(row)}</TR>"
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{body}</TABLE>>'
+
+
 def _long_edge_cost(order: list) -> int:
     """The most extra ranks that the edges leaving one node must cross (sum of span - 1 over its
     uses; a node's rank is its depth). dot slows down sharply when one value feeds operations far
@@ -111,18 +174,25 @@ def edge_id(child_index: int, i: int) -> str:
     position in `graph_order`), its operation n{k}_op, the edge from the operation to the box
     n{k}_out, the edge of its input i n{k}_in{i}, a collapsed module m{j}; classes tg-var
     (tg-leaf, tg-const, tg-output), tg-op, tg-module, tg-edge (tg-in, tg-out). Inside an edge,
-    gradient text is drawn in GRAD_COLOR and value text is not."""
+    gradient text is drawn in GRAD_COLOR and value text is not (each is one <text>, value
+    first). With several outputs k counts over `graph_order(outputs)` and each output is
+    tg-output. A constant folded into its operation (constants='fold') has no box and no edge;
+    the other ids stay as they are. An operation whose operands are marked (a/b, a−b, a**b, a@b)
+    holds three texts: 'a', its symbol, 'b'."""
     return f"n{child_index}_in{i}"
 
 
 class _Builder:
     def __init__(self, output: Any, mode: str, collapse: bool, max_nodes: int,
-                 progress: Progress | None) -> None:
+                 progress: Progress | None, constants: str = "show", rankdir: str = "LR") -> None:
         if not isinstance(max_nodes, int) or max_nodes < 1:
             raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
-        self.output, self.progress = output, progress
-        self.mode = check_mode(mode, output)
-        self.order = graph_order(output)
+        self.outputs = as_outputs(output)
+        self.progress = progress
+        self.constants = check_constants(constants)
+        self.rankdir = check_rankdir(rankdir)
+        self.mode = check_mode(mode, self.outputs)
+        self.order = graph_order(self.outputs)
         self.group = {n: (n.scope or None) if collapse else None for n in self.order}
         self.modules: dict = {}
         for n in self.order:
@@ -147,6 +217,36 @@ class _Builder:
         self.uses = consumers_of(self.order)
         self.items: dict = {}  # scope -> [(name, attrs)] of nodes declared inside its cluster
         self.cluster_names: dict = {}  # scope -> its subgraph's DOT name, unique
+        self.folded = {n for n in self.order if self.foldable(n)}
+
+    # ---- constants ---------------------------------------------------------------------------
+    def foldable(self, node: Any) -> bool:
+        """With constants='fold': a scalar constant, not an output, used only by two-input
+        operations drawn on their own (not inside a collapsed module)."""
+        return (self.constants == "fold" and self.is_const(node) and np.ndim(node.data) == 0
+                and not self.is_output(node) and bool(self.uses[node])
+                and all(len(c.parents) == 2 and self.group[c] is None for c, _ in self.uses[node]))
+
+    @staticmethod
+    def is_const(node: Any) -> bool:
+        """A constant lifted from a Python number: a leaf that gets no gradient worth showing."""
+        return bool(getattr(node, "is_constant", False)) and not node.parents
+
+    def is_output(self, node: Any) -> bool:
+        return any(node is out for out in self.outputs)
+
+    def op_text(self, node: Any) -> str:
+        """The operation's symbol, with folded constants written in: '×2', '10/', '+(-1)'."""
+        op = node.op or "?"
+        if len(node.parents) != 2 or not any(p in self.folded for p in node.parents):
+            return op
+        left, right = (format_operand(p.data) if p in self.folded else "" for p in node.parents)
+        return f"{left}{op}{right}"
+
+    def marked(self, node: Any) -> bool:
+        """Whether the operation of `node` marks its operands' places (both are drawn)."""
+        return (_is_ordered(node) and self.group[node] is None
+                and not any(p in self.folded for p in node.parents))
 
     # ---- what is known ----------------------------------------------------------------------
     def shows_grads(self) -> bool:
@@ -172,7 +272,7 @@ class _Builder:
             names.append("tg-leaf")
         if getattr(node, "is_constant", False):
             names.append("tg-const")
-        if node is self.output:
+        if self.is_output(node):
             names.append("tg-output")
         return " ".join(names)
 
@@ -183,26 +283,38 @@ class _Builder:
         return self.progress is not None and self.progress.current is node
 
     def add_variable(self, node: Any) -> None:
+        """The box of a variable (and the circle of the operation that computed it)."""
+        if node in self.folded:
+            return  # written into the operations that use it
         tensor = is_tensor(node)
-        lines = [_bold(self.names[node])]
-        lines += [escape_label(line) for line in long_lines(node.data, tensor)]
-        if self.shows_grads() and self.grad_known(node):
+        const = self.is_const(node)
+        # a lifted constant shows its number only: its generated name and gradient mean nothing
+        lines = [] if const and not node.label else [_bold(self.names[node])]
+        if const and np.ndim(node.data) == 0:
+            lines.append(escape_label(format_number(node.data)))  # '2', not '() = 2'
+        else:
+            lines += [escape_label(line) for line in long_lines(node.data, tensor)]
+        if self.shows_grads() and self.grad_known(node) and not const:
             grad = long_lines(grad_of(node), tensor)
             if grad:
                 lines.append(_grad_font(_grad_line(grad, passes_summed(node))))
         attrs = {"label": _html(*lines), "shape": "box", "style": "rounded,filled",
                  "fillcolor": "white" if node.parents else "#f2f2f2",
                  "id": self.box_id(node), "class": self.classes(node)}
+        if const:
+            attrs.update(CONST_STYLE)
         if len(self.names[node]) > NAME_CHARS:
             attrs["tooltip"] = _tooltip(self.names[node])
-        if node is self.output:
+        if self.is_output(node):
             attrs["peripheries"] = "2"
         if self.highlighted(node):
             attrs.update(HIGHLIGHT)
         self.add(node.scope or None, self.box_id(node), attrs)
         if node.parents:
-            op = node.op or "?"
-            attrs = {"label": _html(escape_label(op)), "style": "filled", "margin": "0.04",
+            op = self.op_text(node)
+            label = (_marked_op(op, self.rankdir in ("LR", "RL")) if self.marked(node)
+                     else _html(escape_label(op)))
+            attrs = {"label": label, "style": "filled", "margin": "0.04",
                      "shape": "circle" if len(op) <= 4 else "ellipse", "fillcolor": "#e8f0fe",
                      "id": self.op_id(node), "class": "tg-op"}
             if self.highlighted(node):
@@ -220,16 +332,25 @@ class _Builder:
 
     # ---- edges -------------------------------------------------------------------------------
     def edge_attrs(self, node: Any, grad: Any, known: bool, hot: bool) -> dict:
-        """Label an edge with the value flowing forward and the gradient flowing back."""
+        """Label an edge with the value flowing forward and the gradient flowing back: one line,
+        value then gradient (red), so that each edge's pair reads as one unit beside it.
+        A constant's edge carries its value only, dashed: no gradient flows into it."""
         tensor = is_tensor(node)
+        const = self.is_const(node)
         value = escape_label(short_text(node.data, tensor))
-        grad_text = short_text(grad, tensor) if known and self.shows_grads() else ""
+        grad_text = (short_text(grad, tensor)
+                     if known and self.shows_grads() and not const else "")
         grad_html = _grad_font([grad_text]) if grad_text else ""
-        parts = {"forward": [value], "backward": [grad_html], "both": [value, grad_html]}
-        label = _html(*parts[self.mode])
-        attrs = {"label": label if label != "<>" else ""}
+        parts = {"forward": [value], "backward": [grad_html] if not const else [],
+                 "both": [value, grad_html]}[self.mode]
+        parts = [p for p in parts if p]
+        attrs = {"label": f"<{parts[0]}>" if len(parts) == 1 else _side_by_side(parts)}
         if self.mode == "backward":
             attrs.update(dir="back", color=GRAD_COLOR, fontcolor=GRAD_COLOR)
+        if const:
+            attrs.update(style="dashed", color="gray45")
+            if self.mode == "backward":
+                attrs["dir"] = "none"
         if hot:
             attrs.update(color=GRAD_COLOR, penwidth="2.5")
         return attrs
@@ -242,6 +363,8 @@ class _Builder:
             for i, parent in enumerate(child.parents):
                 if inside is not None and self.group[parent] == inside:
                     continue  # hidden inside one collapsed module
+                if parent in self.folded:
+                    continue  # written into the operation's symbol
                 # one edge per use, except that a value entering a collapsed module enters once
                 key = (parent, self.op_id(child), None if inside is not None else i)
                 crossing.setdefault(key, []).append((child, i))
@@ -256,6 +379,9 @@ class _Builder:
             attrs = self.edge_attrs(parent, contribution(parent, uses), known, hot)
             child, i = uses[0]
             attrs.update({"id": edge_id(self.index[child], i), "class": "tg-edge tg-in"})
+            if len(uses) == 1 and self.marked(child):
+                # enters at its operand's mark, 'a' or 'b', from the side the inputs come from
+                attrs["headport"] = f"i{i}:{ENTRY_SIDE[self.rankdir]}"
             out.append((self.box_id(parent), head, attrs))
         return out
 
@@ -267,7 +393,7 @@ class _Builder:
                 self.add_variable(node)
         for scope, name in self.modules.items():
             self.add_module(scope, name)
-        graph = Graph(name="tracegrad", graph_attr={"rankdir": "LR", "nodesep": "0.3",
+        graph = Graph(name="tracegrad", graph_attr={"rankdir": self.rankdir, "nodesep": "0.3",
                                                     "ranksep": "0.45"},
                       node_attr={"fontsize": "11"}, edge_attr={"fontsize": "10"})
         self.emit(graph, None, self.children())
@@ -309,6 +435,8 @@ class _Builder:
 
 
 def build(output: Any, mode: str = "auto", *, collapse: bool = False,
-          max_nodes: int = DEFAULT_MAX_NODES, progress: Progress | None = None) -> Graph:
-    """The DOT graph of everything `output` depends on (see `viz.draw` for the options)."""
-    return _Builder(output, mode, collapse, max_nodes, progress).build()
+          max_nodes: int = DEFAULT_MAX_NODES, progress: Progress | None = None,
+          constants: str = "show", rankdir: str = "LR") -> Graph:
+    """The DOT graph of everything `output` (a node, or a list of nodes) depends on (see
+    `viz.draw` for the options)."""
+    return _Builder(output, mode, collapse, max_nodes, progress, constants, rankdir).build()

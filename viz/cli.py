@@ -1,6 +1,7 @@
 """`tracegrad-graph` / `python -m viz`: draw the graph of a formula and print its gradients.
 
     python -m viz "(x + y) ** 2" x=1 y=2 -o chain.svg --mode both [--steps steps.html]
+    python -m viz "x / y" x=1 y=2 -o slide.png --dpi 200 --rankdir TB
 
 Prints the value and d(out)/d(variable) for each variable, and writes the picture (format from
 the -o extension). Errors in the input (a construct that is not allowed, a missing value, a math
@@ -16,11 +17,11 @@ from typing import Sequence
 
 from autograd import Value
 
-from .build import MODES
+from .build import MODES, RANKDIRS
 from .dot import GraphvizNotFoundError
 from .expr import FUNCTIONS, ExpressionError, check_number, evaluate, names_used, parse
 from .format import format_number
-from .graph import output_format, save
+from .graph import check_dpi, output_format, save
 from .steps import save_steps
 
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
@@ -42,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
                              "missing folders are created (default: graph.svg)")
     parser.add_argument("--mode", choices=MODES, default="both",
                         help="what the edges carry (default: both)")
+    parser.add_argument("--rankdir", choices=RANKDIRS, default="LR", type=str.upper,
+                        help="the direction the graph flows in: LR (left to right, the "
+                             "default), TB (top to bottom), RL, BT")
+    parser.add_argument("--dpi", type=float, metavar="N",
+                        help="pixels per inch of a .png output (e.g. 200 for slides)")
     parser.add_argument("--steps", metavar="FILE.html",
                         help="also write the backward pass, step by step, as one HTML page")
     return parser
@@ -64,7 +70,9 @@ def _assignments(items: Sequence[str]) -> dict[str, float]:
 
 def run(args: argparse.Namespace) -> int:
     """Parse, evaluate, differentiate, print, draw; ExpressionError/ArithmeticError escape."""
-    output_format(args.output)  # a bad extension is refused before any work
+    fmt = output_format(args.output)  # a bad extension or --dpi is refused before any work
+    if args.dpi is not None:
+        check_dpi(args.dpi, fmt)
     if args.steps and not args.steps.lower().endswith((".html", ".htm")):
         raise ExpressionError(f"--steps writes an HTML page: name it *.html, got {args.steps!r}")
     tree = parse(args.expression)
@@ -86,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{out.label} = {format_number(out.data)}")
     for name, var in variables.items():
         print(f"d{out.label}/d{name} = {format_number(var.grad)}")
-    print(f"wrote {save(out, args.output, args.mode)}")
+    print(f"wrote {save(out, args.output, args.mode, rankdir=args.rankdir, dpi=args.dpi)}")
     if args.steps:
         print(f"wrote {save_steps(out, args.steps, args.mode)}")
     return 0

@@ -102,3 +102,10 @@ def escape_string(text: Any) -> str:
     read literally: `visible`, then each backslash quadrupled (dot unescapes twice: once reading
     the quotes, once expanding \\N, \\G, ...; the quotes themselves graphviz escapes)."""
     return visible(text).replace("\\", "\\" * 4)
+
+
+def format_operand(x: Any) -> str:
+    """A number written inside an operation's symbol (a folded constant: '×2', '+(-1)', '10/'):
+    `format_number`, in parentheses when negative so that '×(-2)' does not read as '×-2'."""
+    text = format_number(x)
+    return f"({text})" if text.startswith("-") else text

@@ -65,18 +65,35 @@ def long_lines(x: Any, tensor: bool) -> list[str]:
     return [shape_of(x)] + rows
 
 
-def check_node(output: Any) -> None:
+def check_node(output: Any, what: str = "viz draws a Value or Tensor") -> None:
     """Refuse, with a TypeError, anything that is not a graph node (a Value or a Tensor)."""
     for attr in ("data", "grad", "parents", "op"):
         if not hasattr(output, attr):
-            raise TypeError(f"viz draws a Value or Tensor, got {type(output).__name__} "
-                            f"(it has no .{attr})")
+            raise TypeError(f"{what}, got {type(output).__name__} (it has no .{attr})")
+
+
+def as_outputs(output: Any) -> list:
+    """The output nodes of a drawing: [output] for one node, the nodes of a list or tuple
+    (duplicates dropped, order kept). An empty list (ValueError) or an item that is not a graph
+    node (TypeError, naming its position) is refused."""
+    if not isinstance(output, (list, tuple)):
+        check_node(output)
+        return [output]
+    if not output:
+        raise ValueError("output: got an empty list; pass a Value or Tensor, or a list of them")
+    outputs: list = []
+    for i, node in enumerate(output):
+        check_node(node, f"output[{i}] must be a Value or Tensor")
+        if not any(node is seen for seen in outputs):
+            outputs.append(node)
+    return outputs
 
 
 def graph_order(output: Any) -> list:
-    """Every node `output` depends on, each after its parents, inputs in the order written."""
-    check_node(output)
-    return topological_order([output])
+    """Every node `output` (a node, or a list of nodes) depends on, each after its parents,
+    inputs in the order written; with several outputs, the first one's graph comes first."""
+    outputs = as_outputs(output)
+    return topological_order(reversed(outputs))
 
 
 def node_names(order: list) -> dict:
@@ -125,9 +142,10 @@ def _total_if_one_pass(node: Any) -> Any:
 
 
 def has_gradients(output: Any) -> bool:
-    """Whether a backward pass seems to have run: the output's gradient is set and nonzero."""
-    check_node(output)
-    g = grad_of(output)
-    if g is None:
-        return False
-    return bool(np.any(np.asarray(g) != 0))
+    """Whether a backward pass seems to have run: the gradient of the output (of any one of a
+    list of outputs) is set and nonzero."""
+    for node in as_outputs(output):
+        g = grad_of(node)
+        if g is not None and np.any(np.asarray(g) != 0):
+            return True
+    return False
