@@ -27,7 +27,9 @@ def check_targets(op: str, scores_shape: tuple[int, ...], t: Any, *,
     size); float labels of shape (N,) (cast them to int); booleans; labels outside 0..C-1;
     rows with a negative or non-finite entry, or rows that are not one-hot when `one_hot`.
     """
-    t = np.asarray(t.data if isinstance(t, Tensor) else t)
+    if isinstance(t, Tensor):  # integer labels made into a Tensor keep their integers
+        t = t._index if t._index is not None else t.data
+    t = np.asarray(t)
     single = len(scores_shape) == 1
     n, c = (1, scores_shape[0]) if single else scores_shape
     if n == 0 or c == 0:
@@ -115,7 +117,13 @@ class CrossEntropy(Function):
             raise ValueError(f"{self.op}: scores must have shape (N, C), got {x.shape}")
         labels, rows = check_targets(self.op, x.shape, self.target)
         n = x.shape[0]
-        shifted = x - x.max(axis=1, keepdims=True)
+        top = x.max(axis=1, keepdims=True)
+        if not np.isfinite(top).all():  # a row of only -inf, or a nan or +inf score
+            row = int(np.flatnonzero(~np.isfinite(top))[0])
+            raise ValueError(f"{self.op}: row {row} of the scores {x.shape} has no finite "
+                             f"maximum ({top[row, 0]}): every score is -inf, or one is nan or "
+                             "+inf; softmax is undefined there")
+        shifted = x - top
         e = np.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
         log_probs = shifted - np.log(total)

@@ -9,6 +9,7 @@ import argparse
 import io
 import math
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -18,6 +19,22 @@ from viz.files import write_file
 
 class DemoError(Exception):
     """A demo cannot go on (e.g. training diverged); `run_script` prints it as one line."""
+
+
+@dataclass
+class DemoResult:
+    """What one demo run produced, for whoever shows it (the tour):
+
+    files:   the files written, in order;
+    numbers: what it computed, by name (nested dicts per example where a demo has several),
+             so that every number a caption shows comes from this run;
+    graphs:  the computational graphs it drew, by the stem of their figure's file name
+             ("buy_apple" for buy_apple.svg): the output node, backward done.
+    """
+
+    files: list[Path]
+    numbers: dict[str, Any] = field(default_factory=dict)
+    graphs: dict[str, Any] = field(default_factory=dict)
 
 
 def integer(low: int) -> Callable[[str], int]:
@@ -113,3 +130,6 @@ def run_script(main: Callable[..., Any]) -> None:
         main(sys.argv[1:])
     except (DatasetError, DemoError) as e:
         raise SystemExit(f"error: {e}") from None
+    except MemoryError as e:
+        raise SystemExit(f"error: not enough memory for this run ({e or 'MemoryError'}); use a "
+                         "smaller --batch-size or --hidden-size") from None

@@ -115,15 +115,15 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
     In float64 this gives the book's numbers. In float32 the book's h fails twice: x ± h rounds
     (1000 + 1e-4 is stored as 1000.000122, so Σx² at x = [1000, 3] gave [2441.4, 5.994] even with
     f in float64), and f's own rounding eps·|f| is divided by 2h. `central_differences` (see
-    there) divides by the step actually stored and raises h for the dtype; where the estimated
-    rounding error still exceeds 1 % of the largest gradient entry, an UnreliableGradientWarning
-    says by how much.
+    there) divides by the step actually stored and chooses h for the dtype; where the estimated
+    error (f's rounding, and the step's truncation) still exceeds 1 % of an entry, an
+    UnreliableGradientWarning says where and by how much.
     """
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
         raise TypeError(f"numerical_gradient needs a float ndarray x to nudge in place, got "
                         f"{type(x).__name__} {getattr(x, 'dtype', '')}".rstrip())
     grad, error, eps = central_differences(lambda: f(x), x, h)
-    warn_if_unreliable("numerical_gradient", error, eps, np.max(np.abs(grad), initial=0.0))
+    warn_if_unreliable("numerical_gradient", error, eps, grad)
     return grad.astype(x.dtype)
 
 
@@ -133,48 +133,73 @@ def central_differences(f: Callable[[], Any], x: np.ndarray,
 
     Each entry is set in place to x[i] ± h_i, stored in x's dtype, and restored bit for bit
     afterwards, even if f raises. gradient[i] = (f+ − f−) / (x[i]+ − x[i]−), computed in float64:
-    the step actually taken, not 2h. h_i = h in float64 (the book's numbers); in a less precise
-    dtype h_i = max(h, cbrt(eps)·max(1, |x[i]|)): the central difference's truncation error
-    (~h²·|f'''|/6) and rounding error (~eps·|f|/h) balance at h ~ cbrt(eps) (Numerical Recipes,
-    section 5.7), taken relative to |x[i]| so that the step is resolved at any magnitude. In
-    any dtype h_i is at least 4 units in the last place of x[i], so it never rounds to nothing
-    (in float64 that only matters beyond |x| ~ 1e11 with the book's h).
-    eps is the coarser precision of x's dtype and f's result (a function of float32 numbers is
-    taken to compute in float32 even if it returns a Python float), and
-    error[i] = eps·(|f+| + |f−|) / step estimates how far f's rounding can move gradient[i].
+    the step actually taken, not 2h. h_i = h in float64 (the book's numbers). In a less precise
+    dtype h_i = cbrt(eps)·|x[i]| (cbrt(eps) at 0): the central difference's truncation error
+    (~h²·|f‴|/6) and rounding error (~eps·|f|/h) balance at h ~ cbrt(eps) (Numerical Recipes,
+    section 5.7), taken relative to |x[i]| so that the step is resolved at any magnitude and stays
+    inside the domain of f near 0 (log x at 1e-3). In any dtype h_i is at least 4 units in the
+    last place of x[i], so it never rounds to nothing.
+    error[i] estimates how far gradient[i] may be off: f's rounding, eps·(|f+| + |f−|) / step,
+    with eps the precision of f's result (a NumPy float's dtype; a Python float counts as
+    float64), plus, below float64, the difference to a second estimate at twice the step
+    (Richardson: |D(2h) − D(h)| / 3), which catches a step too coarse for f (sin(1000x)) and the
+    rounding noise of an f computed in float32 that returns a Python float. eps is returned too:
+    the coarser of x's and f's precision.
     """
-    eps = float(np.finfo(x.dtype).eps)
-    floor = float(np.cbrt(eps)) if eps > _EPS64 else 0.0
-    grad, error = np.zeros(x.shape), np.zeros(x.shape)
+    x_eps = eps = float(np.finfo(x.dtype).eps)
+    coarse = eps > _EPS64  # below float64: choose the step, and estimate truncation too
+    grad, rounding, truncation = np.zeros(x.shape), np.zeros(x.shape), np.zeros(x.shape)
+    f_eps = _EPS64
     for idx in np.ndindex(x.shape):
         original = x[idx]  # a NumPy scalar: a copy, not a view
-        step = max(h, floor * max(1.0, abs(float(original))), 4 * abs(float(np.spacing(original))))
+        value = float(original)
+        step = float(np.cbrt(x_eps)) * (abs(value) or 1.0) if coarse else h
+        step = max(step, 4 * abs(float(np.spacing(original))))
         try:
-            x[idx] = float(original) + step
-            up, f_plus = float(x[idx]), np.asarray(f())
-            x[idx] = float(original) - step
-            down, f_minus = float(x[idx]), np.asarray(f())
+            grad[idx], rounding[idx], f_dtype = _difference(f, x, idx, value, step)
+            if coarse:
+                wide = _difference(f, x, idx, value, 2 * step)[0]
+                truncation[idx] = abs(wide - grad[idx]) / 3
         finally:
             x[idx] = original  # restore, whatever happened
-        if np.issubdtype(f_plus.dtype, np.floating):
-            eps = max(eps, float(np.finfo(f_plus.dtype).eps))
-        f_plus, f_minus = float(f_plus), float(f_minus)
-        grad[idx] = (f_plus - f_minus) / (up - down)
-        error[idx] = (abs(f_plus) + abs(f_minus)) / (up - down)
-    return grad, eps * error, eps
+        if f_dtype is not None:
+            f_eps = max(f_eps, float(np.finfo(f_dtype).eps))
+    return grad, f_eps * rounding + truncation, max(x_eps, f_eps)
 
 
-def warn_if_unreliable(op: str, error: np.ndarray, eps: float, scale: float) -> None:
-    """Warn (UnreliableGradientWarning) when a central difference's estimated rounding error
-    exceeds 1 % of `scale`, the gradient's size (its largest entry). An all-zero float64
-    gradient does not warn (a parameter f does not use, as in the book's checks); in float32 it
-    does, since there f's rounding can swallow the whole difference f+ − f−."""
-    worst = float(np.max(error, initial=0.0))
-    if worst <= 0.01 * scale or (scale == 0 and eps <= _EPS64):
+def _difference(f: Callable[[], Any], x: np.ndarray, idx: tuple, value: float,
+                step: float) -> tuple[float, float, Any]:
+    """(f+ − f−) / (stored x+ − stored x−), (|f+| + |f−|) / that step, and f's float dtype."""
+    x[idx] = value + step
+    up, f_plus = float(x[idx]), np.asarray(f())
+    x[idx] = value - step
+    down, f_minus = float(x[idx]), np.asarray(f())
+    f_dtype = f_plus.dtype if np.issubdtype(f_plus.dtype, np.floating) else None
+    f_plus, f_minus = float(f_plus), float(f_minus)
+    return (f_plus - f_minus) / (up - down), (abs(f_plus) + abs(f_minus)) / (up - down), f_dtype
+
+
+def warn_if_unreliable(op: str, error: np.ndarray, eps: float, gradient: np.ndarray) -> None:
+    """Warn (UnreliableGradientWarning) when an entry's estimated error exceeds 1 % of its size
+    (its magnitude, but at least 1 % of the largest entry, so that entries near 0 are judged
+    against the gradient's scale). An all-zero float64 gradient does not warn (a parameter f does
+    not use, as in the book's checks); in float32 it does, since there f's rounding can swallow
+    the whole difference f+ − f−. A nan estimate (f undefined nearby) always warns."""
+    error = np.asarray(error, dtype=np.float64)
+    gradient = np.abs(np.asarray(gradient, dtype=np.float64))
+    scale = float(np.max(gradient, initial=0.0))
+    if scale == 0 and eps <= _EPS64 and not np.isnan(error).any():
         return
-    share = f"{worst / scale:.1%} of" if scale > 0 else "more than"
-    warnings.warn(f"{op}: unreliable (eps {eps:.3g}): f's rounding over the step can move a "
-                  f"gradient entry by up to {worst:.3g}, {share} the largest entry ({scale:.3g}); "
+    size = np.maximum(gradient, 0.01 * scale)
+    bad = ~(error <= 0.01 * size)  # nan counts as bad
+    if not bad.any():
+        return
+    ratio = np.where(bad, np.nan_to_num(error, nan=np.inf) / np.maximum(size, 1e-300), -np.inf)
+    worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(ratio)), error.shape))
+    entry = f" at entry {worst}" if error.ndim else ""
+    warnings.warn(f"{op}: unreliable (eps {eps:.3g}): the central difference{entry} may be off "
+                  f"by {float(error[worst]):.3g} where it reads {float(gradient[worst]):.3g} "
+                  f"({int(bad.sum())} of {bad.size} entries may be off by more than 1 %); "
                   f"evaluate f in float64, or at smaller values, for a trustworthy check",
                   UnreliableGradientWarning, stacklevel=3)
 

@@ -85,7 +85,7 @@ def gradient_check(f: Callable[[], Any], params: Any,
         diff = float(np.max(np.abs(a - n))) if a.size else 0.0
         scale = max(float(np.max(np.abs(a))) if a.size else 0.0,
                     float(np.max(np.abs(n))) if n.size else 0.0)
-        warn_if_unreliable(f"gradient_check({name})", error, eps, scale)
+        warn_if_unreliable(f"gradient_check({name})", error, eps, n)
         report[name] = (diff, diff / scale if scale > 0 else diff)
     return report
 

@@ -188,6 +188,9 @@ class Sequential(Module):
                 counts[cls] = counts.get(cls, 0) + 1
                 named.append((f"{cls}{counts[cls]}", m))
         for name, m in named:
+            if not isinstance(name, str) or not name or "/" in name:
+                raise ValueError(f"Sequential: a layer's name must be a non-empty str without '/' "
+                                 f"('/' joins nested module names in drawings), got {name!r}")
             if not isinstance(m, Module):
                 raise TypeError(f"Sequential takes Modules, got {type(m).__name__} for {name!r}")
         self.layers: OrderedDict[str, Module] = OrderedDict(named)

@@ -146,3 +146,40 @@ def test_max_over_a_non_empty_axis_of_an_empty_array():
 def test_a_repeated_axis_is_a_clear_error(reduce):
     with pytest.raises(ValueError, match=f"{reduce}.*twice"):
         getattr(Tensor(np.ones((2, 3))), reduce)(axis=(0, -2))
+
+
+def test_integer_label_tensors_are_labels():
+    from autograd import cross_entropy
+    from nn.functions import accuracy, cross_entropy_error
+    scores = np.array([[2.0, 1.0, 0.1], [0.1, 3.0, 0.2]])
+    labels = Tensor([0, 1])  # made from integers: labels, not floats
+    assert accuracy(scores, labels) == 1.0
+    probs = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    want = -np.mean(np.log(probs[[0, 1], [0, 1]]))
+    assert cross_entropy_error(probs, labels) == pytest.approx(want, rel=1e-12)
+    assert float(cross_entropy(Tensor(scores), labels).data) == pytest.approx(want, rel=1e-12)
+    with pytest.raises(ValueError, match="boolean"):
+        accuracy(scores, Tensor([True, False]))
+
+
+def test_a_row_without_a_finite_score_is_an_error():
+    from autograd import cross_entropy
+    scores = Tensor(np.array([[0.0, 1.0], [-np.inf, -np.inf]]), requires_grad=True)
+    with pytest.raises(ValueError, match="row 1.*no finite"):
+        cross_entropy(scores, np.array([0, 1]))
+
+
+def test_layer_names_cannot_hold_the_scope_separator():
+    from collections import OrderedDict
+    with pytest.raises(ValueError, match="'/'"):
+        nn.Sequential(OrderedDict([("x/y", nn.ReLU()), ("x", nn.ReLU())]))
+    with pytest.raises(ValueError, match="str"):
+        nn.Sequential({1: nn.ReLU()})
+
+
+def test_writing_below_a_file_names_the_problem(tmp_path):
+    import viz
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(NotADirectoryError, match="is a file"):
+        viz.save(Value(1.0) * 2, blocker / "graph.dot")

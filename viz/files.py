@@ -17,7 +17,11 @@ def write_file(path: str | os.PathLike, data: bytes | str) -> Path:
     path = Path(path)
     if isinstance(data, str):
         data = data.encode("utf-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise NotADirectoryError(f"cannot write {path}: a part of {path.parent} is a file, not "
+                                 "a folder") from None
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
     try:
         with open(tmp, "xb") as f:
