@@ -109,6 +109,8 @@ def apply(fn: Function, *inputs: "Tensor") -> "Tensor":
         needs = (a.requires_grad, b.requires_grad)
     else:
         raise TypeError(f"{fn!r}: an operation takes one or two inputs, got {len(inputs)}")
+    if type(data) is not np.ndarray:  # NumPy gives scalars for some 0-d results (0-d × 0-d)
+        data = np.asarray(data)
     if fn.can_overflow and not Mode.in_backward and not np.isfinite(data).all():
         _not_finite(fn, inputs, data.dtype)
     out = _new(Tensor)

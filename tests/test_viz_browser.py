@@ -1,4 +1,5 @@
-"""The step-by-step page in a real headless Chromium: loads cleanly, buttons and keys step."""
+"""save_steps' page (the explorer opened on the backward pass) in a real headless Chromium:
+loads cleanly at the seed step, the buttons and the arrow keys step, nodes never move."""
 from __future__ import annotations
 
 import os
@@ -40,18 +41,11 @@ def browser(tmp_path):
         driver.quit()
 
 
-def visible_frame(driver):
-    from selenium.webdriver.common.by import By
-
-    shown = [f for f in driver.find_elements(By.CSS_SELECTOR, "section.frame") if f.is_displayed()]
-    assert len(shown) == 1
-    return shown[0]
-
-
-def svg_text(frame) -> set[str]:
-    from selenium.webdriver.common.by import By
-
-    return {t.text for t in frame.find_elements(By.CSS_SELECTOR, "svg text")}
+def visible_svg_text(driver) -> set[str]:
+    return set(driver.execute_script(
+        "return Array.from(document.querySelectorAll('svg text')).filter(function (t) { "
+        "return getComputedStyle(t).visibility === 'visible'; }).map(function (t) { "
+        "return t.textContent; });"))
 
 
 def test_step_page_in_headless_chromium(browser, tmp_path):
@@ -62,31 +56,37 @@ def test_step_page_in_headless_chromium(browser, tmp_path):
     price.backward()
     page = viz.save_steps(price, tmp_path / "steps.html")
     browser.get(f"file://{page}")
-    counter = browser.find_element(By.ID, "counter")
-    assert counter.text == "step 1 / 2"
-    first = visible_frame(browser)
-    assert "grad 2.2" not in svg_text(first)  # the leaves' gradients come at the end
-    assert "1 × 200 = 200" in first.find_element(By.TAG_NAME, "pre").text
+    counter = browser.find_element(By.CSS_SELECTOR, ".tg-counter")
+    text = browser.find_element(By.CSS_SELECTOR, ".tg-steptext")
+    assert counter.text == "step 1 / 3"  # the seed: dprice/dprice = 1
+    assert "grad 2.2" not in visible_svg_text(browser)  # the leaves' gradients come at the end
+    assert "grad 1" in visible_svg_text(browser) and "Seed" in text.text
+    positions = browser.execute_script(
+        "return Array.from(document.querySelectorAll('g.node')).map(function (g) { "
+        "var b = g.getBBox(); return [b.x, b.y, b.width, b.height]; });")
 
-    browser.find_element(By.ID, "next").click()
-    assert counter.text == "step 2 / 2"
-    last = visible_frame(browser)
-    assert last.get_attribute("id") != first.get_attribute("id")
-    texts = svg_text(last)
+    browser.find_element(By.CSS_SELECTOR, ".tg-next").click()
+    assert counter.text == "step 2 / 3"
+    assert "1 × 200 = 200" in text.text
+    browser.find_element(By.CSS_SELECTOR, ".tg-next").click()
+    assert counter.text == "step 3 / 3"
+    texts = visible_svg_text(browser)
     for number in ("2.2", "110", "200", "grad 2.2", "grad 110", "grad 200", "220"):
         assert number in texts  # the lecture's gradients, all shown at the last step
-    assert browser.find_element(By.ID, "next").get_attribute("disabled") is not None
+    assert browser.find_element(By.CSS_SELECTOR, ".tg-next").get_attribute("disabled") is not None
 
-    browser.find_element(By.ID, "prev").click()
-    assert counter.text == "step 1 / 2"
+    browser.find_element(By.CSS_SELECTOR, ".tg-prev").click()
+    assert counter.text == "step 2 / 3"
     body = browser.find_element(By.TAG_NAME, "body")
     body.send_keys(Keys.ARROW_RIGHT)
-    assert counter.text == "step 2 / 2"
+    assert counter.text == "step 3 / 3"
     body.send_keys(Keys.ARROW_RIGHT)  # stays on the last step
-    assert counter.text == "step 2 / 2"
+    assert counter.text == "step 3 / 3"
     body.send_keys(Keys.ARROW_LEFT)
-    assert counter.text == "step 1 / 2"
-    assert visible_frame(browser).get_attribute("id") == first.get_attribute("id")
+    assert counter.text == "step 2 / 3"
+    assert browser.execute_script(
+        "return Array.from(document.querySelectorAll('g.node')).map(function (g) { "
+        "var b = g.getBBox(); return [b.x, b.y, b.width, b.height]; });") == positions
 
     assert browser.execute_script("return window.vizErrors") == []
     severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]

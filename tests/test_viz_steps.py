@@ -81,15 +81,21 @@ def test_chain_rule_steps():
 
 
 @needs_dot
-def test_save_steps_writes_one_self_contained_page(apple, tmp_path):
+def test_save_steps_writes_the_explorer_opened_on_the_backward_pass(apple, tmp_path):
     price, *_ = apple
     path = viz.save_steps(price, tmp_path / "steps.html")
     page = open(path, encoding="utf-8").read()
-    assert page.count("<svg") == 2 and page.count('class="frame"') == 2
+    assert page.count("<svg") == 1  # one layout for every step
     assert "<?xml" not in page and "<!DOCTYPE svg" not in page
     assert not re.search(r"<(script|link|img)[^>]*(src|href)=", page)  # nothing fetched
-    assert "1.1 × 2 = 2.2" in page
+    assert "→ apple: 1.1 × 2 = 2.2" in page  # the step texts, in the page's data
+    assert '"mode":"backward"' in page and '"step":1' in page
     ids = re.findall(r'\bid="([^"]+)"', page)
-    assert len(ids) == len(set(ids))  # frames' SVG ids do not collide
+    assert len(ids) == len(set(ids))
     with pytest.raises(ValueError, match="html"):
         viz.save_steps(price, tmp_path / "steps.svg")
+    with pytest.raises(ValueError, match="mode"):
+        viz.save_steps(price, tmp_path / "steps.html", mode="forward")
+    fresh, *_ = apple_graph()
+    with pytest.raises(ValueError, match=r"backward\(\)"):
+        viz.save_steps(fresh, tmp_path / "steps.html")

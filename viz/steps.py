@@ -1,6 +1,8 @@
 """The backward pass replayed one node at a time: which node, what it multiplies, what it sends.
 
-The frames follow the engine: nodes with parents, in reversed topological order. Frame k shows
+`save_steps` writes the explorer's page (explore.py) opened on the backward playback; the
+`backward_steps` frames remain for Python use (one DOT graph per step, no page). The frames follow
+the engine: nodes with parents, in reversed topological order. Frame k shows
 the graph as it stands once the k-th node has pushed its gradient to its parents: the first frame
 shows the output's gradient and what it sends to its inputs, the last frame every gradient.
 When an input's .grad is the sum of several backward passes, the step that sends to it says so.
@@ -12,17 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-import numpy as np
-
 from autograd import topological_order
 
 from .build import DEFAULT_MAX_NODES, Progress, build
 from .dot import Graph
-from .files import write_file
+from .describe import expression, passes_note
+from .explore import explore
 from .format import format_number
-from .nodes import (grad_of, graph_order, has_gradients, is_tensor, node_names, passes_summed,
-                    plain, shape_of)
-from .page import steps_page
+from .nodes import grad_of, graph_order, has_gradients, is_tensor, node_names, plain, shape_of
 
 
 @dataclass
@@ -41,30 +40,6 @@ class Frame:
         return "\n".join(self.lines)
 
 
-def _expression(node: Any, names: dict) -> str:
-    """'apple × apple_num', 'exp(x)', 't**2': how the node was computed from its parents."""
-    args = [names[p] for p in node.parents]
-    op = node.op or "?"
-    if len(args) == 2 and len(op) <= 2:
-        return f"{args[0]} {op} {args[1]}"
-    if len(args) == 1 and op.startswith("**"):
-        return f"{args[0]}{op}"
-    if len(args) == 1 and op in ("−", "-"):
-        return f"−{args[0]}"
-    return f"{op}({', '.join(args)})"
-
-
-def _passes_note(parent: Any, names: dict, sent: str) -> list[str]:
-    """A line for an input whose .grad sums several backward passes; [] otherwise."""
-    passes = passes_summed(parent)
-    if passes <= 1:
-        return []
-    g = grad_of(parent)
-    total = format_number(plain(g)) if not is_tensor(parent) or np.ndim(g) == 0 else shape_of(g)
-    return [f"  {names[parent]}.grad = {total} holds the sum of {passes} backward passes; "
-            f"the edge shows this pass's contribution ({sent})"]
-
-
 def explain(node: Any, names: dict, root_name: str) -> list[str]:
     """Lines saying: node = expression; upstream gradient; upstream × local = sent, per parent
     (and, for an input whose .grad sums several passes, that it does)."""
@@ -72,16 +47,16 @@ def explain(node: Any, names: dict, root_name: str) -> list[str]:
     if is_tensor(node):
         upstream = grad_of(node)
         shown = shape_of(upstream) if upstream is not None else "none"
-        lines = [f"{name} = {_expression(node, names)}   shape {shape_of(node.data)}",
+        lines = [f"{name} = {expression(node, names)}   shape {shape_of(node.data)}",
                  f"upstream gradient ∂{root_name}/∂{name}: {shown}"]
         for parent in node.parents:
             g = grad_of(parent)
             sent = shape_of(g) if g is not None else "nothing (requires_grad=False)"
             lines.append(f"grad {shown} → {names[parent]}: {sent}")
-            lines += _passes_note(parent, names, sent)
+            lines += passes_note(parent, names, sent)
         return lines
     upstream = float(plain(grad_of(node)))
-    lines = [f"{name} = {_expression(node, names)} = {format_number(node.data)}",
+    lines = [f"{name} = {expression(node, names)} = {format_number(node.data)}",
              f"upstream gradient ∂{root_name}/∂{name} = {format_number(upstream)}"]
     for parent, local in zip(node.parents, node.local_grads):
         local = float(plain(local))
@@ -89,7 +64,7 @@ def explain(node: Any, names: dict, root_name: str) -> list[str]:
         sent = format_number(upstream * local)
         lines.append(f"→ {names[parent]}: {product} = {sent}"
                      f"   (upstream × ∂{name}/∂{names[parent]})")
-        lines += _passes_note(parent, names, sent)
+        lines += passes_note(parent, names, sent)
     return lines
 
 
@@ -117,13 +92,18 @@ def _frames(output: Any, mode: str, max_nodes: int, visits: list) -> Iterator[Fr
 
 def save_steps(output: Any, path: str | os.PathLike, mode: str = "both", *,
                max_nodes: int = DEFAULT_MAX_NODES) -> str:
-    """Write one self-contained HTML page stepping through the backward pass (SVG frames inline,
-    Previous/Next buttons and arrow keys, no network needed); returns the path. Needs `dot`.
-    Missing folders are created; the page appears only once complete."""
+    """Write the explorer's page (see `viz.explore`) opened on the backward pass at its first
+    step, the seed ∂L/∂L = 1: Previous/Next/Play, a slider and the arrow keys step through it,
+    one layout for every step, no network needed; returns the path. Needs `dot` and
+    output.backward() to have run (ValueError otherwise). `mode` must be 'both' or 'backward'
+    (the page always shows values and gradients). Missing folders are created; the page appears
+    only once complete."""
     if Path(path).suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"save_steps writes an HTML page: name it *.html, got {os.fspath(path)!r}")
-    frames = [(f.text, f.graph.pipe(format="svg", encoding="utf-8"))
-              for f in backward_steps(output, mode, max_nodes=max_nodes)]
+    if not has_gradients(output):
+        raise ValueError("save_steps needs the gradients: call output.backward() first")
+    if mode not in ("both", "backward"):
+        raise ValueError(f"save_steps plays the backward pass: mode must be 'both' or 'backward', "
+                         f"got {mode!r} (viz.explore(output, 'forward') plays the forward pass)")
     title = f"Backward pass of {node_names(graph_order(output))[output]}, step by step"
-    write_file(path, steps_page(frames, title))
-    return os.fspath(path)
+    return explore(output, "backward", step=1, max_nodes=max_nodes, title=title).save(path)

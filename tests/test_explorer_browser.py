@@ -1,0 +1,228 @@
+"""The explorer's page in a real headless Chromium: playback forward and backward (buttons, keys,
+script API), clicking a node explains its gradient, nodes never move, zoom and fit, two explorers
+on one page stay apart, a 500-node page loads. One browser for the whole module."""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+import numpy as np
+import pytest
+
+import viz
+from autograd import Value
+from nn import TwoLayerNet
+from test_explorer import micrograd_expression
+from test_viz_graph import apple_graph
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)),
+                       reason=f"needs {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium "
+                              "chromium-driver)"),
+    pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed"),
+]
+
+POSITIONS = """
+return Array.from(document.querySelectorAll('g.node')).map(function (g) {
+  var b = g.getBBox(); return [g.id, b.x, b.y, b.width, b.height]; });"""
+SHOWN_GRADS = """
+var root = arguments[0] ? document.getElementById(arguments[0]) : document;
+return Array.from(root.querySelectorAll('g.tg-var')).filter(function (g) {
+  return Array.from(g.querySelectorAll('text[fill="red"]')).some(function (t) {
+    return getComputedStyle(t).visibility === 'visible'; }); })
+  .map(function (g) { return g.getAttribute('data-name'); }).sort();"""
+SHOWN_VALUES = """
+return Array.from(document.querySelectorAll('g.tg-var')).filter(function (g) {
+  return !g.classList.contains('tg-dim'); }).map(function (g) {
+  return g.getAttribute('data-name'); }).sort();"""
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tmp_path_factory.mktemp("chromium")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--window-size=1400,900",
+                 f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def load(browser, path) -> None:
+    browser.get(f"file://{path}")
+    browser.get_log("browser")  # (start each page with an empty log)
+
+
+def assert_no_errors(browser) -> None:
+    assert browser.execute_script("return window.vizErrors") == []
+    severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == []
+
+
+def transform(browser, root_id: str) -> str:
+    time.sleep(0.1)  # Panzoom applies its transform on the next animation frame
+    return browser.execute_script(
+        "return document.querySelector('#' + arguments[0] + ' .tg-canvas').style.transform",
+        root_id)
+
+
+@pytest.fixture(scope="module")
+def apple_page(tmp_path_factory):
+    price, *_ = apple_graph()
+    price.backward()
+    return viz.explore(price).save(tmp_path_factory.mktemp("apple") / "apple.html")
+
+
+def test_apple_playback_click_positions_and_zoom(browser, apple_page):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    load(browser, apple_page)
+    state = browser.execute_script("return tracegrad.state()")
+    assert state["mode"] == "both" and state["step"] == state["total"] == 5 + 3
+    positions = browser.execute_script(POSITIONS)
+    assert len(positions) == 5 + 2  # five boxes, two operations
+
+    # forward, with the API: values appear in topological order
+    state = browser.execute_script("return tracegrad.mode('forward')")
+    assert (state["step"], state["total"]) == (0, 5)
+    assert browser.execute_script(SHOWN_VALUES) == []
+    state = browser.execute_script("return tracegrad.step(3)")
+    assert state["current"] == "apple_price" and "apple_price = apple × apple_num = 200" in \
+        state["stepText"]
+    assert browser.execute_script(SHOWN_VALUES) == ["apple", "apple_num", "apple_price"]
+    assert browser.execute_script(SHOWN_GRADS) == []
+
+    # backward, with the buttons: the seed, then price, then apple_price
+    browser.execute_script("tracegrad.mode('backward')")
+    nxt = browser.find_element(By.CSS_SELECTOR, ".tg-next")
+    counter = browser.find_element(By.CSS_SELECTOR, ".tg-counter")
+    assert counter.text == "step 0 / 3"
+    nxt.click()
+    assert browser.execute_script(SHOWN_GRADS) == ["price"]  # ∂L/∂L = 1
+    assert "Seed" in browser.find_element(By.CSS_SELECTOR, ".tg-steptext").text
+    nxt.click()
+    assert browser.execute_script(SHOWN_GRADS) == ["apple_price", "price", "tax"]
+    assert browser.execute_script("return tracegrad.state().current") == "price"
+    # the keys: on the page (a saved page listens everywhere) and on the explorer itself
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)
+    assert counter.text == "step 3 / 3"
+    assert browser.execute_script(SHOWN_GRADS) == ["apple", "apple_num", "apple_price", "price",
+                                                   "tax"]
+    sent = browser.execute_script(
+        "return Array.from(document.querySelectorAll('g.tg-edge.tg-back')).length")
+    assert sent == 6  # every edge carries its gradient back, arrowhead toward the input
+    root = browser.find_element(By.CSS_SELECTOR, ".tg-explorer")
+    root.send_keys(Keys.ARROW_LEFT)
+    assert counter.text == "step 2 / 3"
+    browser.find_element(By.CSS_SELECTOR, ".tg-prev").click()
+    assert counter.text == "step 1 / 3"
+    browser.find_element(By.CSS_SELECTOR, ".tg-play").click()
+    time.sleep(0.1)
+    browser.find_element(By.CSS_SELECTOR, ".tg-play").click()  # pause
+
+    # clicking apple explains its gradient
+    browser.execute_script("tracegrad.step(3)")
+    browser.find_element(By.CSS_SELECTOR, 'g.node[data-name="apple"]').click()
+    panel = browser.find_element(By.CSS_SELECTOR, ".tg-panel").text
+    assert "∂price/∂apple = 2.2 = 1.1 × 2" in panel
+    assert "price → apple_price → apple: 1.1 × 2 = 2.2" in panel
+    assert browser.execute_script("return tracegrad.state().selected") == "apple"
+
+    # nodes never moved, whatever the step and mode
+    for mode in ("forward", "both"):
+        browser.execute_script("tracegrad.mode(arguments[0])", mode)
+        for k in range(browser.execute_script("return tracegrad.state().total") + 1):
+            browser.execute_script("tracegrad.step(arguments[0])", k)
+            assert browser.execute_script(POSITIONS) == positions
+
+    # zoom in changes the transform; fit puts it back
+    root_id = root.get_attribute("id")
+    fitted = transform(browser, root_id)
+    browser.find_element(By.CSS_SELECTOR, ".tg-zoom-in").click()
+    zoomed = transform(browser, root_id)
+    assert zoomed != fitted and "scale(" in zoomed
+    browser.find_element(By.CSS_SELECTOR, ".tg-fit").click()
+    assert transform(browser, root_id) == fitted
+    assert_no_errors(browser)
+
+
+def test_two_explorers_on_one_page_stay_apart(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    price, *_ = apple_graph()
+    price.backward()
+    g, *_ = micrograd_expression()
+    first, second = viz.explore(price), viz.explore(g, "backward", step=0)
+    page = tmp_path / "two.html"
+    page.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'><script>window.vizErrors"
+                    "=[];window.addEventListener('error',function(e){window.vizErrors.push("
+                    "e.message)})</script></head><body>" + first._repr_html_()
+                    + second._repr_html_() + "</body></html>", encoding="utf-8")
+    load(browser, page)
+    ids = browser.execute_script("return tracegrad.explorers.map(function (h) { return h.id; })")
+    assert len(ids) == 2 and ids[0] != ids[1]
+    one, two = ids
+    browser.execute_script("tracegrad.get(arguments[0]).step(4)", two)
+    states = browser.execute_script("return tracegrad.explorers.map(function (h) { "
+                                    "return h.state(); })")
+    assert states[0]["step"] == 8 and states[1]["step"] == 4 and states[1]["mode"] == "backward"
+    browser.execute_script("tracegrad.get(arguments[0]).select('b')", two)
+    assert browser.execute_script("return tracegrad.state().selected") is None  # the first
+    assert "645.577" in browser.execute_script("return tracegrad.get(arguments[0]).state().panel",
+                                               two)
+    assert "30 paths lead from g to b" in browser.execute_script(
+        "return tracegrad.get(arguments[0]).state().panel", two)
+    browser.find_element(By.ID, two).send_keys(Keys.ARROW_RIGHT)  # keys go to the focused one
+    assert browser.execute_script("return tracegrad.get(arguments[0]).state().step", two) == 5
+    assert browser.execute_script("return tracegrad.state().step") == 8
+    grads_first = browser.execute_script(SHOWN_GRADS, one)
+    assert grads_first == ["apple", "apple_num", "apple_price", "price", "tax"]
+    assert browser.execute_script(SHOWN_GRADS, two) != grads_first
+    assert_no_errors(browser)
+
+
+def test_two_layer_net_panel_shows_matrix_rules(browser, tmp_path):
+    net = TwoLayerNet(4, 5, 3, seed=0)
+    loss = net.graph(np.random.default_rng(1).standard_normal((3, 4)), np.array([0, 2, 1]))
+    loss.backward()
+    load(browser, viz.explore(loss).save(tmp_path / "net.html"))
+    panel = browser.execute_script("return tracegrad.select('v1').panel")
+    assert "dW1 = xᵀ·dv1: (4, 3)·(3, 5) → (4, 5)" in panel
+    panel = browser.execute_script("return tracegrad.select('b2').panel")
+    assert "shape (3,), dtype float64" in panel and "1 path leads from loss to b2" in panel
+    assert "Tensor gradients are arrays" in panel
+    assert_no_errors(browser)
+
+
+def test_a_500_node_page_loads(browser, tmp_path):
+    x = Value(0.3, label="x")
+    v = x
+    for i in range(166):  # three nodes per round: a constant, ×, tanh
+        v = (v * 1.01).tanh()
+    v.label = "y"
+    v.backward()
+    path = viz.explore(v).save(tmp_path / "big.html")
+    started = time.perf_counter()
+    load(browser, path)
+    assert time.perf_counter() - started < 10
+    state = browser.execute_script("return tracegrad.step(200)")
+    assert state["total"] == 499 + 1 + 332 and state["current"]
+    assert "x" in browser.execute_script("return tracegrad.select('x').panel")
+    assert_no_errors(browser)
