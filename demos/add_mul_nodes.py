@@ -11,7 +11,7 @@ from typing import Sequence
 from autograd import Value
 from nn.layers import AddLayer, MulLayer
 
-from .common import agree, fmt, parse_args, report_files, save_graph
+from .common import DemoResult, agree, fmt, parse_args, report_files, save_graph
 
 # (figure, name, layer, x, y, upstream, labels)
 EXAMPLES = (
@@ -31,10 +31,14 @@ def node(layer: type, x: float, y: float, upstream: float,
     return xv, yv, z
 
 
-def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list[Path]:
-    """Print each node's forward value and the two gradients it sends down; draw each node."""
+def run(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> DemoResult:
+    """Print each node's forward value and the two gradients it sends down; draw each node.
+
+    numbers: per example name ("add_node", "mul_node", "apple_mul_node"), the op ("+" or "×"),
+    x, y, z, upstream, dx, dy (Value's) and the labels.
+    """
     args = parse_args(__doc__, argv, out_dir)
-    files = []
+    files, numbers, graphs = [], {}, {}
     for figure, name, layer_type, x, y, upstream, labels in EXAMPLES:
         layer = layer_type()
         out = layer.forward(x, y)
@@ -46,8 +50,16 @@ def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list
         print(f"{'':9} Value: {fmt(z.data)}; {fmt(xv.grad, yv.grad)}   "
               + agree([out, dx, dy], [z.data, xv.grad, yv.grad], "layer and Value"))
         files.append(save_graph(z, args.out / f"{name}.svg", mode="both"))
+        numbers[name] = {"op": op, "x": xv.data, "y": yv.data, "z": z.data, "upstream": z.grad,
+                         "dx": xv.grad, "dy": yv.grad, "labels": labels}
+        graphs[name] = z
     report_files(files)
-    return files
+    return DemoResult(files, numbers, graphs)
+
+
+def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list[Path]:
+    """Run the demo (see `run`); returns the files written."""
+    return run(argv, out_dir).files
 
 
 if __name__ == "__main__":

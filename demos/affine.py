@@ -13,7 +13,7 @@ import numpy as np
 from autograd import Tensor
 from nn.layers import Affine
 
-from .common import parse_args, report_files, save_graph
+from .common import DemoResult, parse_args, report_files, save_graph
 
 X = np.array([[1.0, 2.0], [3.0, 4.0]])
 W = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]) / 10
@@ -40,8 +40,12 @@ def _show(name: str, shape_note: str, array: np.ndarray) -> None:
     print(f"{name}{note}, shape {np.shape(array)}:\n  " + rows.replace("\n", "\n  "))
 
 
-def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list[Path]:
-    """Print Y and the three gradients with their shapes, check them, draw the graph with shapes."""
+def run(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> DemoResult:
+    """Print Y and the three gradients with their shapes, check them, draw the graph with shapes.
+
+    numbers: the shapes of X, W, B, Y (under those names) and of the gradients (dX, dW, dB),
+    as autograd computed them, and N, the batch size.
+    """
     args = parse_args(__doc__, argv, out_dir)
     formulas = {"X": DY @ W.T, "W": X.T @ DY, "B": DY.sum(axis=0)}
     layer = Affine(W.copy(), B.copy())
@@ -61,7 +65,14 @@ def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list
     print("formulas, Affine layer and autograd agree on Y, dX, dW, dB (values and shapes)")
     files = [save_graph(y, args.out / "affine.svg", mode="both")]
     report_files(files)
-    return files
+    numbers = {"N": y.shape[0], "Y": y.shape, **{key: leaf.shape for key, leaf in leaves.items()},
+               **{f"d{key}": np.shape(leaf.grad) for key, leaf in leaves.items()}}
+    return DemoResult(files, numbers, {"affine": y})
+
+
+def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list[Path]:
+    """Run the demo (see `run`); returns the files written."""
+    return run(argv, out_dir).files
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from typing import Sequence
 from autograd import Value
 from nn.layers import MulLayer
 
-from .common import agree, fmt, parse_args, report_files, save_graph
+from .common import DemoResult, agree, fmt, parse_args, report_files, save_graph
 
 apple, apple_num, tax = 100, 2, 1.1
 
@@ -40,8 +40,11 @@ def with_value() -> tuple[Value, tuple[Value, Value, Value]]:
     return price, (a, n, t)
 
 
-def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list[Path]:
-    """Print the price and gradients both ways; draw the graph forward and with gradients."""
+def run(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> DemoResult:
+    """Print the price and gradients both ways; draw the graph forward and with gradients.
+
+    numbers: the inputs apple, apple_num, tax; price; dapple, dapple_num, dtax (Value's).
+    """
     args = parse_args(__doc__, argv, out_dir)
     price, grads = with_layers()
     print("MulLayer:  price", fmt(price), "| dapple dapple_num dtax", fmt(*grads))
@@ -52,7 +55,14 @@ def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list
     files = [save_graph(node, args.out / "buy_apple_forward.svg", mode="forward"),
              save_graph(node, args.out / "buy_apple.svg", mode="both")]
     report_files(files)
-    return files
+    numbers = {"apple": apple, "apple_num": apple_num, "tax": tax, "price": node.data,
+               **{f"d{leaf.label}": leaf.grad for leaf in leaves}}
+    return DemoResult(files, numbers, {"buy_apple": node})
+
+
+def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list[Path]:
+    """Run the demo (see `run`); returns the files written."""
+    return run(argv, out_dir).files
 
 
 if __name__ == "__main__":

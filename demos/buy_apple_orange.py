@@ -10,7 +10,7 @@ from typing import Sequence
 from autograd import Value
 from nn.layers import AddLayer, MulLayer
 
-from .common import agree, fmt, parse_args, report_files, save_graph
+from .common import DemoResult, agree, fmt, parse_args, report_files, save_graph
 
 apple, apple_num, orange, orange_num, tax = 100, 2, 150, 3, 1.1
 ORDER = "dapple_num dapple dorange dorange_num dtax"  # the lecture's print order
@@ -51,8 +51,11 @@ def with_value() -> tuple[Value, tuple[Value, ...]]:
     return price, (an, a, o, on, t)
 
 
-def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list[Path]:
-    """Print the price and gradients both ways; draw the graph with values and gradients."""
+def run(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> DemoResult:
+    """Print the price and gradients both ways; draw the graph with values and gradients.
+
+    numbers: the five inputs by name, price, and d<input> for each (Value's gradients).
+    """
     args = parse_args(__doc__, argv, out_dir)
     price, grads = with_layers()
     print("layers:  price", fmt(price), f"| {ORDER}", fmt(*grads))
@@ -62,7 +65,14 @@ def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list
     print(agree([price, *grads], [node.data, *v_grads], "layers and Value"))
     files = [save_graph(node, args.out / "buy_apple_orange.svg", mode="both")]
     report_files(files)
-    return files
+    numbers = {**{leaf.label: leaf.data for leaf in leaves}, "price": node.data,
+               **{f"d{leaf.label}": leaf.grad for leaf in leaves}}
+    return DemoResult(files, numbers, {"buy_apple_orange": node})
+
+
+def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list[Path]:
+    """Run the demo (see `run`); returns the files written."""
+    return run(argv, out_dir).files
 
 
 if __name__ == "__main__":

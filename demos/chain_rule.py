@@ -9,7 +9,7 @@ from typing import Sequence
 
 from autograd import Value
 
-from .common import agree, fmt, parse_args, real, report_files, save_graph
+from .common import DemoResult, agree, fmt, parse_args, real, report_files, save_graph
 
 PAIRS = ((1.0, 2.0), (3.0, -1.0), (0.5, 0.25), (-2.0, -3.0))
 
@@ -25,8 +25,11 @@ def chain(x: float, y: float) -> tuple[Value, Value, Value, Value]:
     return xv, yv, t, z
 
 
-def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list[Path]:
-    """Print z, dz/dt, dz/dx, dz/dy and 2(x+y) for a few (x, y); draw the graph for the first."""
+def run(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> DemoResult:
+    """Print z, dz/dt, dz/dx, dz/dy and 2(x+y) for a few (x, y); draw the graph for the first.
+
+    numbers (of the drawn graph): x, y, t, z, dz/dt, dz/dx, dz/dy.
+    """
     args = parse_args(__doc__, argv, out_dir, lambda p: (
         p.add_argument("--x", type=real(), default=PAIRS[0][0], help="x of the drawn graph"),
         p.add_argument("--y", type=real(), default=PAIRS[0][1], help="y of the drawn graph")))
@@ -37,9 +40,17 @@ def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list
               f"dz/dx={fmt(xv.grad)}  dz/dy={fmt(yv.grad)}  2(x+y)={fmt(2 * (x + y))}")
         agree([xv.grad, yv.grad], [2 * (x + y)] * 2, "dz/dx, dz/dy and 2(x+y)")
     print("dz/dx = dz/dy = 2(x+y) for every pair")
-    files = [save_graph(chain(*pairs[0])[3], args.out / "chain_rule.svg", mode="both")]
+    xv, yv, t, z = chain(*pairs[0])
+    files = [save_graph(z, args.out / "chain_rule.svg", mode="both")]
     report_files(files)
-    return files
+    numbers = {"x": xv.data, "y": yv.data, "t": t.data, "z": z.data,
+               "dz/dt": t.grad, "dz/dx": xv.grad, "dz/dy": yv.grad}
+    return DemoResult(files, numbers, {"chain_rule": z})
+
+
+def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list[Path]:
+    """Run the demo (see `run`); returns the files written."""
+    return run(argv, out_dir).files
 
 
 if __name__ == "__main__":

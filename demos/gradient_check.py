@@ -1,6 +1,7 @@
 """The lecture's gradient_check: TwoLayerNet(784, 50, 10) on 3 training samples, the numerical
 gradient against backpropagation (the hand-written layers and autograd), printed as the mean
-absolute difference per parameter (W1:1.2e-10 ...). `--synthetic` uses random data instead.
+absolute difference per parameter (W1, b1, W2, b2, as the lecture prints it). `--synthetic` uses
+random data instead.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import numpy as np
 from nn import TwoLayerNet, mean_abs_diff
 from nn.datasets import load_mnist
 
-from .common import integer, parse_args, report_files, run_script, save_graph
+from .common import DemoResult, integer, parse_args, report_files, run_script, save_graph
 
 TOLERANCE = 1e-6  # a mean difference above this means a backward is wrong
 
@@ -29,8 +30,13 @@ def samples(dataset: str, data_dir: str | None, synthetic: bool, n: int = 3,
     return x_train[:n], t_train[:n], f"the first {n} training samples"
 
 
-def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list[Path]:
-    """Print the per-parameter differences for both engines; draw the net's graph (collapsed)."""
+def run(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> DemoResult:
+    """Print the per-parameter differences for both engines; draw the net's graph (collapsed).
+
+    numbers: source (where the samples came from), synthetic (random inputs), samples (their
+    number), sizes (input,
+    hidden, output), diffs ({engine: {"W1": mean |backprop − numerical|, ...}}), loss.
+    """
     args = parse_args(__doc__, argv, out_dir, lambda p: (
         p.add_argument("--dataset", default="auto", choices=["auto", "mnist", "fashion-mnist"]),
         p.add_argument("--data-dir", default=None, help="a directory holding the IDX files"),
@@ -42,10 +48,10 @@ def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list
     grad_numerical = network.numerical_gradient(x_batch, t_batch)
     seconds = time.perf_counter() - start
     print(f"gradient check on {source}: numerical gradient ({seconds:.1f} s) vs backpropagation")
-    worst = 0.0
+    worst, all_diffs = 0.0, {}
     for engine in ("layers", "autograd"):
         grad_backprop = network.gradient(x_batch, t_batch, engine=engine)
-        diffs = mean_abs_diff(grad_backprop, grad_numerical)
+        diffs = all_diffs[engine] = mean_abs_diff(grad_backprop, grad_numerical)
         print(f"{engine}:")
         for key, diff in diffs.items():
             print(f"{key}:{diff:.2g}")
@@ -58,7 +64,15 @@ def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list
     files = [save_graph(loss, args.out / "two_layer_net.svg", mode="both", collapse=True),
              save_graph(loss, args.out / "two_layer_net_detail.svg", mode="both")]
     report_files(files)
-    return files
+    sizes = (network.params["W1"].shape[0], network.params["W1"].shape[1], network.params["W2"].shape[1])
+    numbers = {"source": source, "synthetic": args.synthetic, "samples": len(x_batch),
+               "sizes": sizes, "diffs": all_diffs, "loss": loss.item()}
+    return DemoResult(files, numbers, {"two_layer_net": loss})
+
+
+def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list[Path]:
+    """Run the demo (see `run`); returns the files written."""
+    return run(argv, out_dir).files
 
 
 if __name__ == "__main__":

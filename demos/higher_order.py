@@ -12,9 +12,10 @@ import numpy as np
 
 from autograd import Tensor, Value, grad
 
-from .common import fmt, parse_args, report_files, save_figure, save_graph
+from .common import DemoResult, fmt, parse_args, report_files, save_figure, save_graph
 
 ORDERS = 4
+X_GRAPH = 1.0  # where the drawn graph computes tanh''(x)
 
 
 def closed_forms(x: np.ndarray) -> list[np.ndarray]:
@@ -76,23 +77,39 @@ def plot(x: np.ndarray, curves: list[np.ndarray], out: Path) -> list[Path]:
     return paths
 
 
-def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list[Path]:
-    """Print each order's largest error against the closed form; plot the curves."""
+def run(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> DemoResult:
+    """Print each order's largest error against the closed form; plot the curves.
+
+    numbers: x_min, x_max, points, orders (the highest derivative), errors (the largest
+    |autograd − closed form| per order, 0 = tanh itself), at_zero (tanh and its derivatives at
+    0), x_graph and d2y (tanh''(x) of the drawn graph).
+    """
     args = parse_args(__doc__, argv, out_dir)
     x = np.linspace(-7, 7, 200)
     curves = derivatives(x)
+    errors = []
     for order, (got, want) in enumerate(zip(curves, closed_forms(x))):
         error = float(np.max(np.abs(got - want)))
+        errors.append(error)
         print(f"order {order}: max |autograd - closed form| = {error:.1e}")
         if not error < 1e-9:
             raise AssertionError(f"derivative {order} of tanh is off by {error:.2g}")
-    print(f"at x = 0 (a Value): tanh and its derivatives 1-4 = {fmt(*scalar_derivatives(0.0))}"
+    at_zero = scalar_derivatives(0.0)
+    print(f"at x = 0 (a Value): tanh and its derivatives 1-4 = {fmt(*at_zero)}"
           " (closed forms: 0 1 0 -2 0)")
     files = plot(x, curves, args.out)
-    files.append(save_graph(second_derivative_graph(), args.out / "tanh_second_derivative_graph.svg",
-                            mode="forward"))
+    d2y = second_derivative_graph(X_GRAPH)
+    files.append(save_graph(d2y, args.out / "tanh_second_derivative_graph.svg", mode="forward"))
     report_files(files)
-    return files
+    numbers = {"x_min": float(x[0]), "x_max": float(x[-1]), "points": len(x),
+               "orders": len(curves) - 1, "errors": errors, "at_zero": at_zero,
+               "x_graph": X_GRAPH, "d2y": d2y.data}
+    return DemoResult(files, numbers)
+
+
+def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list[Path]:
+    """Run the demo (see `run`); returns the files written."""
+    return run(argv, out_dir).files
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import numpy as np
 from autograd import Value
 from nn.layers import Relu, Sigmoid
 
-from .common import agree, fmt, parse_args, report_files, save_graph
+from .common import DemoResult, agree, fmt, parse_args, report_files, save_graph
 
 XS = (-2.0, 0.0, 1.0, 3.0)
 H = 1e-5  # step of the central difference
@@ -58,8 +58,12 @@ def _sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x))
 
 
-def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list[Path]:
-    """Print ReLU's gradients and Sigmoid's (graph, y(1−y), numerical, layer); draw both graphs."""
+def run(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> DemoResult:
+    """Print ReLU's gradients and Sigmoid's (graph, y(1−y), numerical, layer); draw both graphs.
+
+    numbers: per drawn graph ("relu", "relu_negative", "sigmoid_graph", "sigmoid_simple"),
+    x, y and dy/dx.
+    """
     args = parse_args(__doc__, argv, out_dir)
     relu = Relu()
     relu.forward(np.array(XS))
@@ -82,12 +86,17 @@ def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list
               "Sigmoid graph, y(1-y) and layer")
         agree([xv.grad], [numerical], "graph and numerical", rel=1e-6)
     print("the Sigmoid graph's gradient is y(1-y), as the layer computes it")
-    files = [save_graph(relu_graph(XS[2])[1], args.out / "relu.svg"),
-             save_graph(relu_graph(XS[0])[1], args.out / "relu_negative.svg"),
-             save_graph(sigmoid_graph(XS[2])[1], args.out / "sigmoid_graph.svg"),
-             save_graph(sigmoid_node(XS[2])[1], args.out / "sigmoid_simple.svg")]
+    drawn = {"relu": relu_graph(XS[2]), "relu_negative": relu_graph(XS[0]),
+             "sigmoid_graph": sigmoid_graph(XS[2]), "sigmoid_simple": sigmoid_node(XS[2])}
+    files = [save_graph(y, args.out / f"{name}.svg") for name, (_, y) in drawn.items()]
     report_files(files)
-    return files
+    numbers = {name: {"x": xv.data, "y": y.data, "dy/dx": xv.grad} for name, (xv, y) in drawn.items()}
+    return DemoResult(files, numbers, {name: y for name, (_, y) in drawn.items()})
+
+
+def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list[Path]:
+    """Run the demo (see `run`); returns the files written."""
+    return run(argv, out_dir).files
 
 
 if __name__ == "__main__":

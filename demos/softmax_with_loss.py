@@ -13,7 +13,7 @@ import numpy as np
 from autograd import Tensor, cross_entropy, softmax
 from nn.layers import SoftmaxWithLoss
 
-from .common import fmt, parse_args, report_files, save_graph
+from .common import DemoResult, fmt, parse_args, report_files, save_graph
 
 A = np.array([[0.3, 2.9, 4.0], [1.0, 2.0, 0.5]])  # scores; the first row is the book's softmax example
 T = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])  # one-hot labels
@@ -50,8 +50,11 @@ def _rows(array: np.ndarray) -> str:
     return " | ".join(fmt(*row) for row in np.round(array, 6))
 
 
-def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list[Path]:
-    """Print y, t, the loss and (y − t)/N three ways; draw the detailed and the simple graph."""
+def run(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> DemoResult:
+    """Print y, t, the loss and (y − t)/N three ways; draw the detailed and the simple graph.
+
+    numbers: N, loss (the layer's), y (softmax), t, and dL/da of the detailed graph (an array).
+    """
     args = parse_args(__doc__, argv, out_dir)
     layer = SoftmaxWithLoss()
     loss = layer.forward(A, T)
@@ -75,7 +78,14 @@ def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list
     files = [save_graph(l_detail, args.out / "softmax_with_loss.svg", mode="both"),
              save_graph(l_simple, args.out / "softmax_with_loss_simple.svg", mode="both")]
     report_files(files)
-    return files
+    numbers = {"N": len(A), "loss": float(loss), "y": y, "t": T, "dL/da": a_detail.grad}
+    return DemoResult(files, numbers, {"softmax_with_loss": l_detail,
+                                       "softmax_with_loss_simple": l_simple})
+
+
+def main(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> list[Path]:
+    """Run the demo (see `run`); returns the files written."""
+    return run(argv, out_dir).files
 
 
 if __name__ == "__main__":

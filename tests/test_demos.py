@@ -2,11 +2,14 @@
 signature, HTML with its frames); training runs on a tiny synthetic IDX data set."""
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import struct
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -177,8 +180,9 @@ def test_backward_steps_page(tmp_path: Path, capsys: pytest.CaptureFixture) -> N
     assert "→ apple: 1.1 × 2 = 2.2" in out and "→ tax: 1 × 200 = 200" in out
     assert files == [tmp_path / "apple_steps.html"]
     page = files[0].read_text(encoding="utf-8")
-    assert page.count('class="frame"') == 2 and page.count("<svg") == 2
-    assert "apple_num: 1.1 × 100 = 110" in page
+    # save_steps writes the explorer's page, opened on the backward pass: one graph, drawn once
+    assert page.count('class="tg-explorer"') == 1 and page.count("<svg") == 1
+    assert 'data-name="apple_num"' in page and "apple_num: 1.1 × 100 = 110" in page
 
 
 def test_gradient_check_synthetic(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -252,22 +256,257 @@ def test_train_as_a_script(tmp_path: Path, idx_dir: Path) -> None:
     assert (tmp_path / "training.png").read_bytes()[:8] == PNG_SIGNATURE
 
 
-def test_tour_writes_an_index_of_every_figure(tmp_path: Path, capsys: pytest.CaptureFixture,
-                                              idx_dir: Path) -> None:
-    files = tour.main(["--iters", "20", "--data-dir", str(idx_dir)], out_dir=tmp_path)
-    out = capsys.readouterr().out
-    index = tmp_path / "index.html"
-    assert index in files and f"open {index}" in out
+# ---------------------------------------------------------------- the tour's page
+
+
+class IndexPage(HTMLParser):
+    """What the tour's index.html shows: captions by file, the summary and leads, image sources,
+    links (with their class), and all the visible text (not <style> or <script>)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.captions: dict[str, str] = {}
+        self.leads: list[str] = []
+        self.summary = ""
+        self.images: list[str] = []
+        self.links: list[tuple[str, str]] = []  # (href, class)
+        self.visible: list[str] = []
+        self._open: list[tuple[str, dict]] = []
+        self._hidden = 0
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        if tag in ("style", "script"):
+            self._hidden += 1
+        if tag == "img":
+            self.images.append(a["src"])
+        if tag == "a":
+            self.links.append((a["href"], a.get("class", "")))
+        if tag not in ("img", "meta", "br"):
+            self._open.append((tag, a))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "script"):
+            self._hidden -= 1
+        while self._open and self._open.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data: str) -> None:
+        if self._hidden:
+            return
+        self.visible.append(data)
+        for tag, a in reversed(self._open):
+            if tag == "span" and a.get("class") == "caption":
+                self.captions[a["data-file"]] = self.captions.get(a["data-file"], "") + data
+            elif tag == "p" and a.get("class") == "lead":
+                self.leads.append(data)
+            elif tag == "p" and a.get("class") == "summary":
+                self.summary += data
+            else:
+                continue
+            break
+
+
+# A number as a caption writes it: not part of a name (W1, 2t) nor of a file name.
+NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?!\w|\.\d)")
+
+
+def numbers_in(text: str) -> list[float]:
+    """The numbers in a caption, in order."""
+    return [float(m) for m in NUMBER.findall(text)]
+
+
+def flatten(value) -> list[float]:
+    """Every number inside a demo's `numbers` (dicts, lists, tuples, arrays, strings)."""
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in flatten(v)]
+    if isinstance(value, str):
+        return numbers_in(value)
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [x for v in value for x in flatten(v)]
+    return [float(value)]
+
+
+def sigmoid(x: float) -> float:
+    return 1 / (1 + np.exp(-x))
+
+
+# The lecture graphs the tour must link an explorer for (figure stems).
+EXPLORED = ("buy_apple", "buy_apple_orange", "chain_rule", "add_node", "mul_node", "apple_mul_node",
+            "relu", "relu_negative", "sigmoid_graph", "sigmoid_simple", "affine",
+            "softmax_with_loss", "softmax_with_loss_simple", "two_layer_net")
+
+
+@pytest.fixture(scope="module")
+def tour_run(tmp_path_factory: pytest.TempPathFactory, idx_dir: Path):
+    """The tour, run once on the tiny IDX data set: (its result, its stdout, the out folder)."""
+    out = tmp_path_factory.mktemp("tour")
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        result = tour.run(["--iters", "20", "--data-dir", str(idx_dir)], out_dir=out)
+    return result, stdout.getvalue(), out
+
+
+def expected_captions(stdout: str, idx_dir: Path) -> dict[str, list[float]]:
+    """Each caption's numbers, in order, from closed forms (the lecture's numbers) or, for what
+    depends on the run (differences, accuracies), from what the demos printed in it."""
+    from nn import TwoLayerNet
+    from nn.datasets import load_idx_dir
+
+    s1 = sigmoid(1.0)
+    a, t = softmax_with_loss.A, softmax_with_loss.T
+    y = np.exp(a) / np.exp(a).sum(axis=1, keepdims=True)
+    n = len(a)
+    loss = -np.sum(t * np.log(y)) / n
+    th = np.tanh(1.0)
+    diffs = [float(line.split(":")[1]) for line in stdout.splitlines()
+             if re.fullmatch(r"(W1|b1|W2|b2):\S+", line)]
+    errors = [float(m) for m in re.findall(r"^order \d: max \|autograd - closed form\| = (\S+)$",
+                                           stdout, re.M)]
+    train_acc, test_acc = map(float, FINAL_LINE.search(stdout).groups())
+    epochs = len(re.findall(r"^epoch", stdout, re.M))
+    (x_train, t_train), _ = load_idx_dir(idx_dir, normalize=True, one_hot_label=True)
+    net_loss = TwoLayerNet(784, 50, 10, seed=0).loss(x_train[:3], t_train[:3])
+    X, W, B = affine.X.shape, affine.W.shape, affine.B.shape
+    Y = (X[0], W[1])
+    return {
+        "buy_apple_forward.svg": [2, 100, 1.1, 100 * 2 * 1.1],
+        "buy_apple.svg": [2 * 1.1, 100 * 1.1, 100 * 2],
+        "apple_steps.html": [2],  # two multiply nodes
+        "buy_apple_orange.svg": [100, 2, 150, 3, 1.1, (100 * 2 + 150 * 3) * 1.1,
+                                 100 * 1.1, 2 * 1.1, 3 * 1.1, 150 * 1.1, 100 * 2 + 150 * 3],
+        "chain_rule.svg": [1, 2, 3, 9, 2 * 3, 2 * 3, 2 * 3],  # x, y, t, z, dz/dt, dz/dx, dz/dy
+        "add_node.svg": [10, 5, 15, 1.3, 1.3, 1.3],
+        "mul_node.svg": [10, 5, 50, 1.3, 1.3, 5, 1.3 * 5, 1.3, 10, 1.3 * 10],
+        "apple_mul_node.svg": [100, 2, 200, 1.1, 1.1, 2, 2.2, 1.1, 100, 110],
+        "relu.svg": [1, 1, 1],
+        "relu_negative.svg": [-2, 0, 0],
+        "sigmoid_graph.svg": [1, s1, 1, s1 * (1 - s1)],  # the second 1 is y(1 - y)'s
+        "sigmoid_simple.svg": [s1, s1 * (1 - s1)],
+        "affine.svg": [X[0], *X, *W, *B, *Y, *X, *W, *B],
+        "softmax_with_loss.svg": [n, loss, *((y - t) / n)[0]],
+        "softmax_with_loss_simple.svg": [loss],
+        "two_layer_net.svg": [784, 50, 10, 3, net_loss, *diffs],
+        "two_layer_net_detail.svg": [],
+        "tanh_derivatives.svg": [4, -7, 7, 200, float(f"{max(errors):.1e}")],
+        "tanh_second_derivative_graph.svg": [1, -2 * th * (1 - th ** 2)],
+        "training.svg": [20, epochs, train_acc, test_acc],
+        "two_layer_net_weights.npz": [],
+    }
+
+
+def test_tour_captions_hold_this_runs_numbers(tour_run, idx_dir: Path) -> None:
+    """Every number in a caption is, in order, the closed form (220, 2.2, 110, 200, 715, ...)
+    or what the demos printed in this run, and is among the numbers its demo handed back."""
+    result, stdout, out = tour_run
+    page = IndexPage(result.index.read_text(encoding="utf-8"))
+    expected = expected_captions(stdout, idx_dir)
+    assert set(page.captions) == set(expected)
+    for name, text in page.captions.items():
+        got = numbers_in(text)
+        assert got == pytest.approx(expected[name], rel=1e-5, abs=1e-12), (name, text)
+    for shown in result.shown:
+        computed = flatten(shown.result.numbers)
+        for name in shown.captions:
+            for number in numbers_in(page.captions[name]):
+                found = any(number == pytest.approx(c, rel=1e-5, abs=1e-12) for c in computed)
+                assert found or number == 1, (name, number)  # 1: y(1 - y)'s
+    for lead in page.leads:
+        assert not numbers_in(lead), lead  # a section's lead holds no number
+    train_acc, test_acc = map(float, FINAL_LINE.search(stdout).groups())
+    assert numbers_in(page.summary) == pytest.approx([train_acc, test_acc,
+                                                      round(result.training.seconds)])
+
+
+def test_tour_numbers_are_the_demos(tour_run) -> None:
+    """What the demos handed back is what they computed: the lecture's numbers."""
+    result, _, _ = tour_run
+    numbers = {s.section.module: s.result.numbers for s in result.shown}
+    n = numbers[buy_apple]
+    assert [n["price"], n["dapple"], n["dapple_num"], n["dtax"]] == pytest.approx([220, 2.2, 110, 200])
+    n = numbers[buy_apple_orange]
+    assert [n["price"], n["dapple_num"], n["dapple"], n["dorange"], n["dorange_num"], n["dtax"]] == \
+        pytest.approx([715, 110, 2.2, 3.3, 165, 650])
+    assert numbers[relu_sigmoid]["sigmoid_graph"]["dy/dx"] == pytest.approx(0.196612, rel=1e-5)
+    assert numbers[chain_rule]["dz/dx"] == 6 and numbers[add_mul_nodes]["mul_node"]["dy"] == 13
+    assert max(max(d.values()) for d in numbers[gradient_check]["diffs"].values()) < 1e-6
+
+
+def test_tour_page_is_text_with_each_figure_once(tour_run) -> None:
+    """No raw markdown; each figure shown once (a PNG twin of an SVG is a link), every file
+    written is linked, wide figures keep their natural size in a scrollable box."""
+    result, stdout, out = tour_run
+    text = result.index.read_text(encoding="utf-8")
+    page = IndexPage(text)
+    visible = "".join(page.visible)
+    for markdown in ("`", "*", "](", "__"):
+        assert markdown not in visible, markdown
+    assert len(page.images) == len(set(page.images))
+    stems = [Path(src).stem for src in page.images]
+    assert len(stems) == len(set(stems)), "an SVG and its PNG twin both shown"
+    hrefs = [href for href, _ in page.links]
+    written = sorted(p.name for p in out.iterdir() if p.name != "index.html")
+    assert len(written) >= 20 and set(result.files) == {out / name for name in written} | {result.index}
+    for name in written:
+        assert name in hrefs, name
+        if name.endswith(".svg") or (name.endswith(".png") and name[:-4] + ".svg" not in written):
+            assert name in page.images, name
+    assert hrefs.count("apple_steps.html") == 1
+    assert "max-width: none" in text and "overflow: auto" in text
+    assert f"open {result.index}" in stdout
     for line in ("MulLayer:  price 220 | dapple dapple_num dtax 2.2 110 200",
                  "x=1 y=2: z=9  dz/dt=2t=6  dz/dx=6  dz/dy=6  2(x+y)=6"):
-        assert line in out
-    assert re.search(r"^final: train acc 0\.\d{4} test acc 0\.\d{4}$", out, re.M)
-    page = index.read_text(encoding="utf-8")
-    written = [p for p in tmp_path.iterdir() if p.name != "index.html"]
-    assert len(written) >= 20
-    for path in written:
-        assert f'href="{path.name}"' in page, path.name
-        if path.suffix in (".svg", ".png"):
-            assert f'<img src="{path.name}"' in page, path.name
-    assert 'href="apple_steps.html"' in page
-    check_files([p for p in files if p.suffix in (".svg", ".png")], tmp_path)
+        assert line in stdout
+    check_files([p for p in result.files if p.suffix in (".svg", ".png")], out)
+
+
+def test_tour_links_an_explorer_per_lecture_graph(tour_run) -> None:
+    """Each of the lecture's graphs has its explorer page (viz.explore(...).save), linked once
+    beside its figure, in the page's order; each page holds its graph."""
+    result, _, out = tour_run
+    page = IndexPage(result.index.read_text(encoding="utf-8"))
+    explorers = [href for href, cls in page.links if cls == "explorer"]
+    assert explorers == [f"{stem}{tour.EXPLORER_SUFFIX}" for stem in EXPLORED]
+    for href in explorers:
+        body = (out / href).read_text(encoding="utf-8")
+        assert body.startswith("<!DOCTYPE html>") and body.count('class="tg-explorer"') == 1, href
+        assert body.count("<svg") == 1 and "window.tracegrad.mount(" in body, href
+    apples = (out / f"buy_apple{tour.EXPLORER_SUFFIX}").read_text(encoding="utf-8")
+    for name in ("apple", "apple_num", "tax", "apple_price", "price"):
+        assert f'data-name="{name}"' in apples, name
+
+
+@pytest.mark.browser
+def test_tour_page_in_chromium_keeps_figures_at_natural_size(tour_run, tmp_path: Path) -> None:
+    """Wide figures are not shrunk: every image is drawn at its natural width, the widest in a
+    box that scrolls sideways; the page logs no errors."""
+    import os
+
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    chromium, chromedriver = "/usr/bin/chromium", "/usr/bin/chromedriver"
+    if not (os.access(chromium, os.X_OK) and os.access(chromedriver, os.X_OK)):
+        pytest.skip(f"needs {chromium} and {chromedriver}")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--no-first-run", "--window-size=1200,900", f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(chromedriver), options=options)
+    try:
+        driver.get(f"file://{tour_run[0].index}")
+        images = driver.execute_script(
+            "return Array.from(document.images, i => ({src: i.getAttribute('src'), width: i.width,"
+            " natural: i.naturalWidth, scrolls: i.parentElement.scrollWidth > i.parentElement.clientWidth,"
+            " box: i.parentElement.clientWidth}))")
+        assert len(images) >= 15
+        for image in images:
+            assert image["natural"] > 0 and image["width"] == image["natural"], image
+            assert image["scrolls"] == (image["natural"] > image["box"]), image
+        assert any(image["scrolls"] for image in images)  # two_layer_net_detail.svg is wide
+        assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+    finally:
+        driver.quit()
