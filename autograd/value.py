@@ -511,9 +511,11 @@ class Value(Node):
         return self._scope
 
     def __repr__(self) -> str:
+        """Exact, as Python's repr of a float is (the lecture's Value(data=0.6994093620224068));
+        the drawings round for reading."""
         grad = self.grad.data if isinstance(self.grad, Value) else self.grad
         name = f"{self.label}: " if self.label else ""
-        return f"Value({name}data={self.data:.6g}, grad={grad:.6g})"
+        return f"Value({name}data={self.data!r}, grad={grad!r})"
 
 
 class Constant(Value):

@@ -165,8 +165,8 @@ def test_parents_in_order_and_repr_label():
     assert c.local_grads == (1.0, -1.0)
     c.label = "c"
     c.backward()
-    assert repr(c) == "Value(c: data=1, grad=1)"
-    assert repr(a) == "Value(a: data=2, grad=-1)"
+    assert repr(c) == "Value(c: data=1.0, grad=1.0)"
+    assert repr(a) == "Value(a: data=2.0, grad=-1.0)"
 
 
 def test_no_grad_records_nothing():
