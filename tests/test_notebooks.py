@@ -250,3 +250,14 @@ def test_exported_explorers_work_independently_in_chromium(executed, exported: P
         assert after[i] == before[i], i  # untouched explorers stay as they were
     assert browser.execute_script("return tracegrad.state().id") == ids[0]  # the first's shortcut
     assert own_errors(browser.get_log("browser")) == []
+
+
+def test_coming_from_micrograd_prints_the_demo_notebooks_numbers(executed) -> None:
+    """micrograd's demo, imports changed: the numbers its own notebook printed."""
+    out = "\n".join(o.get("text", "") for c in executed[0].cells if c.cell_type == "code"
+                    for o in c.outputs if o.output_type == "stream")
+    assert "number of parameters 337" in out
+    assert "step 0 loss 0.8958441028683222, accuracy 50.0%" in out
+    step_99 = re.search(r"step 99 loss ([0-9.e-]+), accuracy ([0-9.]+)%", out)
+    assert float(step_99.group(1)) == pytest.approx(0.010978370135492717, rel=1e-14)
+    assert float(step_99.group(2)) == 100.0
