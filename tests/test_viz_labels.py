@@ -252,3 +252,10 @@ def test_save_writes_any_label_to_svg_and_dot(tmp_path):
 
 def test_a_label_that_is_not_a_str_is_shown_as_text():
     assert "12345" in drawn_text(svg_of(graph_with_label(12345)))
+
+
+@pytest.mark.parametrize("name", ["&;", "&amp;", "a&b;c", "&#1;"])
+def test_an_ampersand_in_a_scope_keeps_the_svg_well_formed(name):
+    """dot copies a cluster's name into the SVG's <title> and keeps '&...;' as if an entity."""
+    root = svg_of(graph_in_scopes("0", name), "both", False)
+    assert root is not None

@@ -182,10 +182,56 @@ def edge_id(child_index: int, i: int) -> str:
     return f"n{child_index}_in{i}"
 
 
+def module_groups(order: list, collapse: bool) -> tuple[dict, dict]:
+    """With `collapse`: each node's collapsed module (its innermost scope; None outside any) and
+    each module's id, m0, m1, ... in order of first appearance; without: no groups, no modules."""
+    group = {n: (n.scope or None) if collapse else None for n in order}
+    modules: dict = {}
+    for n in order:
+        if group[n] is not None and group[n] not in modules:
+            modules[group[n]] = f"m{len(modules)}"
+    return group, modules
+
+
+def is_const(node: Any) -> bool:
+    """A constant lifted from a Python number: a leaf that gets no gradient worth showing."""
+    return bool(getattr(node, "is_constant", False)) and not node.parents
+
+
+def folded_constants(order: list, outputs: list, uses: dict, group: dict, constants: str) -> set:
+    """With constants='fold': the scalar constants written into their operations ('×2'): not an
+    output, used only by two-input operations drawn on their own (not inside a collapsed
+    module). Empty with constants='show'."""
+    if check_constants(constants) != "fold":
+        return set()
+    return {n for n in order
+            if is_const(n) and np.ndim(n.data) == 0 and not any(n is o for o in outputs)
+            and bool(uses[n])
+            and all(len(c.parents) == 2 and group[c] is None for c, _ in uses[n])}
+
+
+def _too_big(order: list, drawn: int, max_nodes: int, collapse: bool, caller: str) -> str:
+    """Why a graph is refused, and what `caller` (the function the user called) can do."""
+    head = (f"the graph has {drawn} nodes{' once collapsed' if collapse else ''}, more than "
+            f"max_nodes={max_nodes}; laying it out with dot could take minutes. ")
+    subgraph = (f"call {caller} on a subgraph (pass an intermediate node as the output), or "
+                f"raise max_nodes.")
+    if collapse:
+        return head + "Collapsing its nn modules was not enough: " + subgraph
+    _, modules = module_groups(order, True)
+    if not modules:
+        return (head + f"It has no nn modules, so {caller}(..., collapse=True) (one box per nn "
+                "module) would not shrink it: " + subgraph)
+    collapsed = sum(1 for n in order if not n.scope) + len(modules)
+    return (head + f"Call {caller}(..., collapse=True) to draw each nn module as one box "
+            f"({collapsed} nodes then), or " + subgraph)
+
+
 class _Builder:
     def __init__(self, output: Any, mode: str, collapse: bool, max_nodes: int,
-                 progress: Progress | None, constants: str = "show", rankdir: str = "LR") -> None:
-        if not isinstance(max_nodes, int) or max_nodes < 1:
+                 progress: Progress | None, constants: str = "show", rankdir: str = "LR",
+                 caller: str = "viz.draw") -> None:
+        if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
             raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
         self.outputs = as_outputs(output)
         self.progress = progress
@@ -193,44 +239,29 @@ class _Builder:
         self.rankdir = check_rankdir(rankdir)
         self.mode = check_mode(mode, self.outputs)
         self.order = graph_order(self.outputs)
-        self.group = {n: (n.scope or None) if collapse else None for n in self.order}
-        self.modules: dict = {}
-        for n in self.order:
-            if self.group[n] is not None and self.group[n] not in self.modules:
-                self.modules[self.group[n]] = f"m{len(self.modules)}"
+        self.group, self.modules = module_groups(self.order, collapse)
         drawn = sum(1 for n in self.order if self.group[n] is None) + len(self.modules)
         if drawn > max_nodes:
-            raise ValueError(
-                f"the graph has {drawn} nodes, more than max_nodes={max_nodes}; laying it out "
-                "with dot could take minutes. Draw it with collapse=True (one box per nn "
-                "module), draw a subgraph (pass an intermediate node as the output), or raise "
-                "max_nodes.")
+            raise ValueError(_too_big(self.order, drawn, max_nodes, collapse, caller))
         limit = LONG_EDGE_LIMIT * max(max_nodes, DEFAULT_MAX_NODES) // DEFAULT_MAX_NODES
         if not collapse and _long_edge_cost(self.order) > limit:
             raise ValueError(
                 f"a value in this graph feeds many far-apart operations (its edges cross "
                 f"{_long_edge_cost(self.order)} layers, more than {limit}), which makes dot take "
-                "minutes. Draw a subgraph (pass an intermediate node as the output), or raise "
-                "max_nodes to allow more.")
+                f"minutes. Call {caller} on a subgraph (pass an intermediate node as the output), "
+                "or raise max_nodes to allow more.")
         self.index = {n: i for i, n in enumerate(self.order)}
         self.names = node_names(self.order)
         self.uses = consumers_of(self.order)
         self.items: dict = {}  # scope -> [(name, attrs)] of nodes declared inside its cluster
         self.cluster_names: dict = {}  # scope -> its subgraph's DOT name, unique
-        self.folded = {n for n in self.order if self.foldable(n)}
+        self.folded = folded_constants(self.order, self.outputs, self.uses, self.group,
+                                       self.constants)
 
     # ---- constants ---------------------------------------------------------------------------
-    def foldable(self, node: Any) -> bool:
-        """With constants='fold': a scalar constant, not an output, used only by two-input
-        operations drawn on their own (not inside a collapsed module)."""
-        return (self.constants == "fold" and self.is_const(node) and np.ndim(node.data) == 0
-                and not self.is_output(node) and bool(self.uses[node])
-                and all(len(c.parents) == 2 and self.group[c] is None for c, _ in self.uses[node]))
-
     @staticmethod
     def is_const(node: Any) -> bool:
-        """A constant lifted from a Python number: a leaf that gets no gradient worth showing."""
-        return bool(getattr(node, "is_constant", False)) and not node.parents
+        return is_const(node)
 
     def is_output(self, node: Any) -> bool:
         return any(node is out for out in self.outputs)
@@ -418,6 +449,8 @@ class _Builder:
         """'cluster_Net/Affine1': the scope made visible and lexable (backslashes doubled), with
         '_' appended until unique (scopes that differ only in hidden characters stay apart)."""
         name = "cluster_" + visible(shorten(scope, TOOLTIP_CHARS)).replace("\\", "\\\\")
+        name = name.replace("&", "&amp;")  # dot copies the name into the SVG's <title>, and
+        # leaves "&...;" there as if it were an entity ("&;" would break the XML)
         while name in self.cluster_names.values():
             name += "_"
         self.cluster_names[scope] = name
@@ -436,7 +469,8 @@ class _Builder:
 
 def build(output: Any, mode: str = "auto", *, collapse: bool = False,
           max_nodes: int = DEFAULT_MAX_NODES, progress: Progress | None = None,
-          constants: str = "show", rankdir: str = "LR") -> Graph:
+          constants: str = "show", rankdir: str = "LR", caller: str = "viz.draw") -> Graph:
     """The DOT graph of everything `output` (a node, or a list of nodes) depends on (see
-    `viz.draw` for the options)."""
-    return _Builder(output, mode, collapse, max_nodes, progress, constants, rankdir).build()
+    `viz.draw` for the options). `caller` names the function a refusal advises to call again."""
+    return _Builder(output, mode, collapse, max_nodes, progress, constants, rankdir,
+                    caller).build()
