@@ -100,8 +100,9 @@ def escape_label(text: Any) -> str:
 def escape_string(text: Any) -> str:
     """`text` for a quoted DOT attribute that dot expands (an escString, e.g. a tooltip), to be
     read literally: `visible`, then each backslash quadrupled (dot unescapes twice: once reading
-    the quotes, once expanding \\N, \\G, ...; the quotes themselves graphviz escapes)."""
-    return visible(text).replace("\\", "\\" * 4)
+    the quotes, once expanding \\N, \\G, ...; the quotes themselves graphviz escapes), and each
+    '&' written '&amp;' (dot copies the text into the SVG and keeps '&...;' as an entity)."""
+    return visible(text).replace("\\", "\\" * 4).replace("&", "&amp;")
 
 
 def format_operand(x: Any) -> str:
