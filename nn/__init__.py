@@ -18,3 +18,10 @@ __all__ = ["Module", "Parameter", "Sequential", "Affine", "Linear", "ReLU", "Sig
            "SoftmaxWithLoss", "TwoLayerNet", "MLP", "Neuron", "Layer", "gradient_check",
            "mean_abs_diff", "numerical_gradient", "UnreliableGradientWarning", "save_weights",
            "load_weights"]
+
+# gradient debugging: a hand-written layer against central differences; carrying models to
+# PyTorch and back (torch is imported only when these are called)
+from .check_layer import check_layer  # noqa: E402
+from .torch_bridge import from_torch, to_torch  # noqa: E402
+
+__all__ += ["check_layer", "to_torch", "from_torch"]
