@@ -9,12 +9,13 @@
 """
 from .engine import (AccumulationWarning, GradientWarning, detect_anomaly, enable_grad, grad,
                      is_grad_enabled, no_grad, scope, topological_order, zero_grad)
+from .gradcheck import GradcheckReport, gradcheck
 from .tensor import Function, Tensor, tensor
 from .tensor_ops import (cross_entropy, exp, log, log_softmax, matmul, relu, sigmoid, softmax,
-                         tanh)
+                         sum_to, tanh)
 from .value import Value
 
 __all__ = ["Value", "Tensor", "tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled",
            "grad", "scope", "detect_anomaly", "topological_order", "zero_grad", "softmax",
            "log_softmax", "cross_entropy", "matmul", "exp", "log", "tanh", "sigmoid", "relu",
-           "GradientWarning", "AccumulationWarning"]
+           "GradientWarning", "AccumulationWarning", "gradcheck", "GradcheckReport", "sum_to"]

@@ -42,12 +42,57 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
 
 
 class Function:
-    """One operation: `forward(*arrays)` and `backward(g, *inputs, out)` side by side.
+    """One operation on Tensors: `forward` and `backward` side by side. Every built-in operation
+    (tensor_ops.py) is one, and so is yours: subclass it, then call an instance on Tensors.
 
-    `backward` gets the upstream gradient and the inputs and output (arrays in an ordinary pass,
-    Tensors when the backward pass is itself recorded) and returns one gradient per input, already
-    summed back to that input's shape (None where the input needs none). Anything else it needs
-    it keeps on `self` in forward; that is released after backward unless retain_graph=True.
+        import numpy as np
+        from autograd import Function, Tensor
+
+        class Cube(Function):                    # c·x³
+            symbol = "c·x³"                      # what the drawings write in the circle
+
+            def __init__(self, c=1.0):           # parameters of the operation (not inputs)
+                self.c = c
+
+            def forward(self, x):                # NumPy arrays in, one array out
+                return self.c * x ** 3
+
+            def backward(self, g, x, out):       # g = dL/d(out); one gradient per input
+                return (g * 3 * self.c * x * x,)
+
+        x = Tensor([1.0, -2.0], requires_grad=True)
+        y = Cube(2.0)(x)                         # or autograd.tensor.apply(Cube(2.0), x)
+        y.sum().backward()                       # x.grad == 6 x² = [6, 24]
+        autograd.gradcheck(Cube(2.0), x)         # orders 1 and 2 against central differences
+
+    The contract:
+    - `forward(self, *arrays)`: one or two inputs, as NumPy arrays; returns one array. It may keep
+      what backward needs on `self` (e.g. `self.saved = mask`); a Function instance is therefore
+      one application: make a new one for every call (`Cube(2.0)(x)`, not `op(x); op(z)`).
+    - `backward(self, g, *inputs, out)`: the upstream gradient g = dL/d(out), then the inputs and
+      the output. It returns a tuple with one gradient per input, in the inputs' order, each of
+      that input's shape: an input that forward broadcast (a (3,) bias added to (N, 3)) gets its
+      gradient summed back with `autograd.sum_to(grad, b.shape)`. `None` is allowed
+      for an input whose `self.needs[i]` is False (`needs`, set when the operation is recorded,
+      says which inputs require a gradient; skipping them saves work).
+    - In an ordinary backward pass g, inputs and out are arrays. Under `create_graph=True`
+      (gradients of gradients) they are Tensors, and the same formula must build the gradient as
+      a graph: write it with what arrays and Tensors both have (+ − × / **, @, `.sum(axis,
+      keepdims)`, `.reshape`, `.T`, `.transpose`, `.swapaxes`, comparisons for masks), or
+      branch: `x.exp() if isinstance(x, Tensor) else np.exp(x)`. An array kept on `self` in
+      forward is a constant to the second derivative: use it only for what does not depend on
+      the inputs' values (a mask, a shape), else `autograd.gradcheck` reports order 2 wrong.
+    - Class attributes: `symbol` (shown in drawings and errors; default the class name),
+      `saves_values = False` when backward reads only shapes (then a graph whose saved arrays
+      were released after backward() can still be run backward again), `can_overflow = True`
+      when finite inputs can give inf (apply then checks the result and raises, naming the op).
+    - `undefined(*inputs, out)`: optional, for operations with points where a derivative is
+      infinite or undefined (see its docstring); the backward pass uses it to explain warnings.
+    - Optional `torch_forward(self, *torch_tensors)`: the same forward in PyTorch; with it
+      `viz.check(..., reference="torch")` differentiates this operation in PyTorch too.
+
+    A custom operation is drawn like a built-in (its `symbol` in the operation's circle), explored
+    like one, and checked with `autograd.gradcheck` and `viz.check`.
     """
 
     symbol = "?"
@@ -56,6 +101,29 @@ class Function:
     needs: tuple = ()  # which inputs need a gradient (set by apply)
     saved: Any = None  # arrays kept by forward for backward
     released = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass that sets no `symbol` (nor inherits one) is drawn with its class name."""
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "symbol", "?") == "?":
+            cls.symbol = cls.__name__
+
+    def __call__(self, *inputs: Any) -> "Tensor":
+        """Apply this operation to one or two inputs: `Cube(2.0)(x)` is `apply(Cube(2.0), x)`.
+        Numbers and arrays beside a Tensor become constants in its dtype; at least one input must
+        be a Tensor. The built-in operations call `apply` directly (this adds nothing to them)."""
+        if self.__dict__.get("_applied"):
+            raise RuntimeError(
+                f"{self!r} was already applied once: a Function instance holds what its forward "
+                f"kept for its backward, so it is one use. Make a new one per call: "
+                f"{type(self).__name__}(...)(x)")
+        like = next((x for x in inputs if isinstance(x, Tensor)), None)
+        if like is None:
+            raise TypeError(f"{self!r}: expected at least one Tensor among its inputs, got "
+                            f"{', '.join(type(x).__name__ for x in inputs) or 'none'}")
+        tensors = [lift(x, like, repr(self)) for x in inputs]
+        self._applied = True
+        return apply(self, *tensors)
 
     def forward(self, *xs: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -236,6 +304,25 @@ class Tensor(Node):
             fn.release()
         return tuple(None if s is None or not p.requires_grad else np.asarray(s)
                      for s, p in zip(sent, self._parents))
+
+    @property
+    def function(self) -> Function | None:
+        """The Function that computed this Tensor (None for a leaf): its parameters (axis,
+        shape, ...), its forward and its backward. viz.check reads it to replay the graph."""
+        return self._op
+
+    def recompute(self, *inputs: np.ndarray) -> np.ndarray:
+        """This node's operation run forward again on the given arrays, one per parent (e.g. a
+        parent's data nudged by h): what this node would hold had its inputs been those. It runs
+        on a copy of the operation, so what the node saved for backward stays; nothing is
+        recorded. viz.check replays graphs with it."""
+        if self._op is None:
+            raise ValueError("recompute: this Tensor is a leaf; no operation computed it")
+        if len(inputs) != len(self._parents):
+            raise TypeError(f"recompute: {self._op!r} takes {len(self._parents)} input(s), got "
+                            f"{len(inputs)}")
+        import copy
+        return np.asarray(copy.copy(self._op).forward(*inputs))
 
     def __repr__(self) -> str:
         name = f", label={self.label!r}" if self.label else ""

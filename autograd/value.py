@@ -506,6 +506,17 @@ class Value(Node):
             return ()
         return (self._d0,) if self._b is None else (self._d0, self._d1)
 
+    def recompute(self, *inputs: float) -> float:
+        """This node's operation run forward again on the given numbers, one per parent (e.g. a
+        parent's data nudged by h): what this node would hold had its inputs been those. Nothing
+        is recorded and the node is unchanged. viz.check replays graphs with it."""
+        if self._op is None:
+            raise ValueError("recompute: this Value is a leaf; no operation computed it")
+        if len(inputs) != len(self._parents):
+            raise TypeError(f"recompute: {self._op.name} takes {len(self._parents)} input(s), "
+                            f"got {len(inputs)}")
+        return self._op.forward(*inputs)
+
     @property
     def scope(self) -> str | None:
         return self._scope

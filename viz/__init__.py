@@ -7,8 +7,12 @@
                                 forward/backward playback, click a node for why its gradient is so
     save_steps(out, "s.html")-> the explorer's page, opened on the backward pass's first step
     format_number(x)         -> how numbers read in the pictures: 220, 2.2, 1.1e-05
+    check(out, reference)    -> CheckResult: every node's gradient against central differences
+                                ("numerical") or PyTorch ("torch"), the first operation whose
+                                backward is wrong (.first_bad), a drawing coloured by error
 """
 from .build import DEFAULT_MAX_NODES, MODES
+from .check import CheckResult, check
 from .dot import INSTALL_HINT, Graph, GraphvizNotFoundError
 from .explore import Explorer, explore
 from .format import format_number
@@ -17,4 +21,4 @@ from .steps import Frame, backward_steps, save_steps
 
 __all__ = ["draw", "save", "explore", "Explorer", "backward_steps", "save_steps", "Frame",
            "format_number", "Graph", "GraphvizNotFoundError", "INSTALL_HINT", "MODES",
-           "DEFAULT_MAX_NODES"]
+           "DEFAULT_MAX_NODES", "check", "CheckResult"]
