@@ -226,3 +226,142 @@ def test_a_500_node_page_loads(browser, tmp_path):
     assert state["total"] == 499 + 1 + 332 and state["current"]
     assert "x" in browser.execute_script("return tracegrad.select('x').panel")
     assert_no_errors(browser)
+
+
+# ---- issue 10's second round ------------------------------------------------------------------
+def errors_of(browser, calls: list[str]) -> list[str]:
+    """The message each script call throws ('' when it does not)."""
+    return browser.execute_script(
+        "return arguments[0].map(function (c) { try { eval(c); return ''; } "
+        "catch (e) { return String(e.message); } });", calls)
+
+
+def test_the_page_opens_showing_its_current_node(browser, tmp_path):
+    x = Value(0.3, label="x")
+    v = x
+    for _ in range(166):
+        v = (v * 1.01).tanh()
+    v.label = "y"
+    v.backward()
+    load(browser, viz.explore(v).save(tmp_path / "big.html"))
+    time.sleep(0.3)  # (Panzoom starts in a timeout)
+    state = browser.execute_script("return tracegrad.state()")
+    assert state["step"] == state["total"] and state["current"] not in (None, "y")
+    inside = """
+    var name = tracegrad.state().current;
+    var g = Array.from(document.querySelectorAll('g.node')).filter(function (e) {
+      return e.getAttribute('data-name') === name; })[0].getBoundingClientRect();
+    var v = document.querySelector('.tg-view').getBoundingClientRect();
+    return g.right > v.left && g.left < v.right && g.bottom > v.top && g.top < v.bottom;"""
+    assert browser.execute_script(inside)
+    browser.execute_script("tracegrad.step(1)")  # the first value, at the other end
+    time.sleep(0.1)
+    assert browser.execute_script(inside)
+    assert_no_errors(browser)
+
+
+def test_collapsed_mlp_modules_click_and_play(browser, tmp_path):
+    import random
+
+    from nn.scalar import MLP
+    from selenium.webdriver.common.by import By
+    random.seed(0)
+    out = MLP(2, [3, 1])([Value(1.0, label="x0"), Value(-2.0, label="x1")])
+    out.label = "out"
+    out.backward()
+    load(browser, viz.explore(out, collapse=True).save(tmp_path / "mlp.html"))
+    state = browser.execute_script("return tracegrad.mode('backward')")
+    assert state["total"] == 1 + 4  # the seed, then one step per neuron
+    state = browser.execute_script("return tracegrad.step(1)")
+    assert state["current"] == "MLP/layers.1/neurons.0" and "inside the collapsed module" in \
+        state["stepText"]
+    assert browser.execute_script(SHOWN_GRADS) == []  # (the module boxes carry no numbers)
+    for k in range(2, 6):
+        state = browser.execute_script("return tracegrad.step(arguments[0])", k)
+        assert state["current"].startswith("MLP/layers.") and "one box" in state["stepText"]
+    browser.find_element(By.CSS_SELECTOR, 'g.node[data-name="MLP/layers.0/neurons.1"]').click()
+    state = browser.execute_script("return tracegrad.state()")
+    assert state["selected"] == "MLP/layers.0/neurons.1"
+    assert "collapsed module" in state["panel"] and "layers.0/neurons.1/b = 0, gradient" in \
+        state["panel"]
+    # names: a repeated label is refused with the candidates; a qualified one is taken
+    [message] = errors_of(browser, ["tracegrad.select('b')"])
+    assert message.startswith('tracegrad.select: 4 nodes are named "b"; name one of them: ')
+    assert '"layers.0/neurons.1/b"' in message
+    state = browser.execute_script("return tracegrad.select('layers.0/neurons.1/b')")
+    assert state["selected"] == "layers.0/neurons.1/b" and "Drawn inside" in state["panel"]
+    state = browser.execute_script("return tracegrad.select('MLP/layers.0/neurons.2/w1')")
+    assert state["selected"] == "layers.0/neurons.2/w1"
+    assert browser.execute_script("return tracegrad.select('x0').selected") == "x0"
+    assert_no_errors(browser)
+
+
+def test_twice_backward_infinite_gradients_and_numbers_in_the_paths(browser, tmp_path):
+    import warnings
+    x = Value(3.0, label="x")
+    y = x * x
+    y.label = "y"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y.backward()
+        y.backward()
+    load(browser, viz.explore(y).save(tmp_path / "twice.html"))
+    panel = browser.execute_script("return tracegrad.select('x').panel")
+    assert "Sum of the products: 6 = ∂y/∂x in this pass (.grad = 12 holds 2 backward passes)." \
+        in panel
+    assert "∂y/∂x = 12" not in panel
+    # sqrt at 0: the page loads and says what inf means
+    z = Value(0.0, label="z")
+    r = z.sqrt()
+    r.label = "r"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r.backward()
+    load(browser, viz.explore(r).save(tmp_path / "inf.html"))
+    panel = browser.execute_script("return tracegrad.select('z').panel")
+    assert "infinite" in panel and "r → z: inf = inf" in panel and "Sum of the products: inf" in \
+        panel
+    assert_no_errors(browser)
+    # numbers in the paths read as everywhere else (Python's format_number)
+    a = Value(2.0, label="a")
+    big, small = Value(7.90334e19, label="big"), Value(1.1e-05, label="small")
+    out = a * big + a * small
+    out.label = "out"
+    out.backward()
+    load(browser, viz.explore(out).save(tmp_path / "numbers.html"))
+    panel = browser.execute_script("return tracegrad.select('a').panel")
+    assert "7.90334e+19" in panel and "1.1e-05" in panel and "790334" not in panel.replace(
+        "7.90334e+19", "")
+    rng = np.random.default_rng(0)
+    numbers = [0.0, -0.0, 1.0, -1.5, 220.00000000000003, 1e-5, 1.1e-05, 123456.7, 1234567.0,
+               999999.5, 0.0001, 0.00009999996, 1e16, 2.5e-300, float("inf"), -float("inf")]
+    numbers += list(rng.standard_normal(40) * 10.0 ** rng.integers(-12, 12, 40))
+    shown = browser.execute_script(  # (as text: WebDriver's JSON has no inf, and drops -0)
+        "return arguments[0].map(function (s) { return tracegrad.formatNumber("
+        "/^-?inf$|^nan$/.test(s) ? s : parseFloat(s)); })", [repr(float(v)) for v in numbers])
+    assert shown == [viz.format_number(v) for v in numbers]
+    assert browser.execute_script("return tracegrad.formatNumber('nan')") == "nan"
+    assert_no_errors(browser)
+
+
+def test_step_refuses_what_is_not_a_step_and_long_labels_wrap(browser, tmp_path, apple_page):
+    load(browser, apple_page)
+    messages = errors_of(browser, ["tracegrad.step('abc')", "tracegrad.step(NaN)",
+                                   "tracegrad.step(1.5)", "tracegrad.step(-5)",
+                                   "tracegrad.step(999)", "tracegrad.step(3)"])
+    assert all(m.startswith("tracegrad.step: the step must be an integer from 0 to 8")
+               for m in messages[:3]), messages
+    assert messages[3:] == ["tracegrad.step(-5): out of range: the both playback has steps 0 to 8",
+                            "tracegrad.step(999): out of range: the both playback has steps 0 "
+                            "to 8", ""]
+    assert browser.execute_script("return tracegrad.state().step") == 3
+    # a 300-character label wraps in the panel instead of making it scroll sideways
+    a = Value(1.0, label="L" * 300)
+    b = a * 2
+    b.label = "b"
+    b.backward()
+    load(browser, viz.explore(b).save(tmp_path / "long.html"))
+    browser.execute_script("tracegrad.select(arguments[0])", "L" * 300)
+    assert browser.execute_script(
+        "var p = document.querySelector('.tg-panel'); return p.scrollWidth <= p.clientWidth")
+    assert_no_errors(browser)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import re
 import secrets
@@ -18,8 +19,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .build import DEFAULT_MAX_NODES, build, check_mode
-from .describe import describe, step_text
+from .build import DEFAULT_MAX_NODES, build, check_constants, check_mode, check_rankdir
+from .describe import describe, step_text, total_steps
 from .files import write_file
 from .format import escape_html
 from .nodes import check_node, has_gradients
@@ -28,6 +29,7 @@ from .page import inline_svg
 PLAYBACK_MODES = ("forward", "backward", "both")
 _COUNTER = itertools.count(1)
 _NODE_GROUP = re.compile(r'<g id="(?P<prefix>[\w-]*?)n(?P<k>\d+)(?P<op>_op)?" class="node')
+_MODULE_GROUP = re.compile(r'<g id="(?P<prefix>[\w-]*?)m(?P<j>\d+)" class="node')
 _EDGE_GROUP = re.compile(r'<g id="(?P<prefix>[\w-]*?)n(?P<k>\d+)_(?:out|in\d+)" class="edge')
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -44,9 +46,21 @@ def _script(code: str) -> str:
     return "<script>" + code.replace("</", "<\\/") + "</script>"
 
 
+def _finite(data: Any) -> Any:
+    """`data` with every inf or nan written as the string 'inf', '-inf' or 'nan' (JSON has no such
+    numbers; describe() writes them so, this catches any other)."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else repr(data)
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(v) for v in data]
+    return data
+
+
 def _json(data: Any) -> str:
     """JSON for a <script type="application/json">: '</' and '<!--' cannot break out."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)  # UTF-8 cannot hold them
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
 
@@ -59,9 +73,10 @@ def _library() -> str:
     return _script(panzoom) + "\n" + _script(static_text("explorer.js"))
 
 
-def label_svg(svg: str, names: list[str]) -> str:
-    """Name every node group (data-name, data-node; its tooltip becomes the name) and mark each
-    edge with the node it feeds (data-node): what the page and its script API read."""
+def label_svg(svg: str, names: list[str], modules: list[str] = ()) -> str:
+    """Name every node group (data-name, data-node; a collapsed module's box data-module and its
+    scope as data-name) and mark each edge with the node it feeds (data-node): what the page and
+    its script API read."""
     def node(m: re.Match) -> str:
         k = int(m["k"])
         if k >= len(names):
@@ -69,9 +84,17 @@ def label_svg(svg: str, names: list[str]) -> str:
         return (f'<g id="{m["prefix"]}n{k}{m["op"] or ""}" data-node="{k}" '
                 f'data-name="{escape_html(names[k])}" class="node')
 
+    def module(m: re.Match) -> str:
+        j = int(m["j"])
+        if j >= len(modules):
+            return m.group()
+        return (f'<g id="{m["prefix"]}m{j}" data-module="{j}" '
+                f'data-name="{escape_html(modules[j])}" class="node')
+
     def edge(m: re.Match) -> str:
         return m.group().replace(' class="edge', f' data-node="{m["k"]}" class="edge', 1)
 
+    svg = _MODULE_GROUP.sub(module, svg)
     svg = _NODE_GROUP.sub(node, svg)
     return _EDGE_GROUP.sub(edge, svg)
 
@@ -98,18 +121,32 @@ class Explorer:
 
     def __init__(self, output: Any, mode: str = "auto", *, step: int | None = None,
                  max_nodes: int = DEFAULT_MAX_NODES, title: str | None = None,
-                 play_ms: int = 700) -> None:
+                 play_ms: int = 700, collapse: bool = False, constants: str = "show",
+                 rankdir: str = "LR", caller: str = "viz.explore") -> None:
         check_node(output)
         self.mode = check_mode(mode, output)  # the playback opened on
-        if step is not None and (not isinstance(step, int) or step < 0):
-            raise ValueError(f"explore: step must be a non-negative int or None (the last step), "
-                             f"got {step!r}")
-        if not isinstance(play_ms, int) or play_ms < 50:
-            raise ValueError(f"explore: play_ms must be an int >= 50 (ms per step), got {play_ms!r}")
+        if step is not None and (isinstance(step, bool) or not isinstance(step, int)
+                                 or step < 0):
+            raise ValueError(f"{caller}: step must be a non-negative int or None (the last "
+                             f"step), got {step!r}")
+        if isinstance(play_ms, bool) or not isinstance(play_ms, int) or play_ms < 50:
+            raise ValueError(f"{caller}: play_ms must be an int >= 50 (ms per step), got "
+                             f"{play_ms!r}")
+        if title is not None and not isinstance(title, str):
+            raise TypeError(f"{caller}: title must be a str or None, got {type(title).__name__}")
+        if not isinstance(collapse, bool):
+            raise TypeError(f"{caller}: collapse must be True or False, got {collapse!r}")
+        check_constants(constants)
+        rankdir = check_rankdir(rankdir)
         drawing = "both" if has_gradients(output) else "forward"
-        graph = build(output, drawing, max_nodes=max_nodes)
+        graph = build(output, drawing, max_nodes=max_nodes, collapse=collapse,
+                      constants=constants, rankdir=rankdir, caller=caller)
+        self.data = describe(output, collapse=collapse, constants=constants)
+        total = total_steps(self.data, self.mode)
+        if step is not None and step > total:
+            raise ValueError(f"{caller}: step={step} is past the last step: the {self.mode} "
+                             f"playback has steps 0 to {total}")
         self.svg = graph.pipe(format="svg", encoding="utf-8")
-        self.data = describe(output)
         self.step, self.play_ms = step, play_ms
         self.title = title or (f"How {self.data['root']} was computed, and its gradients"
                                if self.data["hasGrad"] else f"How {self.data['root']} was computed")
@@ -122,7 +159,8 @@ class Explorer:
         root = f"tg{next(_COUNTER)}{secrets.token_hex(3)}"
         prefix = root + "-"
         svg = _with_marker(label_svg(inline_svg(self.svg, prefix),
-                                     [n["name"] for n in self.data["nodes"]]), prefix)
+                                     [n["name"] for n in self.data["nodes"]],
+                                     [m["name"] for m in self.data["modules"]]), prefix)
         data = dict(self.data, prefix=prefix, mode=self.mode, step=self.step,
                     documentKeys=document_keys, playMs=self.play_ms)
         disabled = "" if self.data["hasGrad"] else " disabled"
@@ -195,13 +233,19 @@ h1 {{ font-size: 1.3em; margin: .2em 0 .4em; }}</style>
 
 def explore(output: Any, mode: str = "auto", *, step: int | None = None,
             max_nodes: int = DEFAULT_MAX_NODES, title: str | None = None,
-            play_ms: int = 700) -> Explorer:
+            play_ms: int = 700, collapse: bool = False, constants: str = "show",
+            rankdir: str = "LR") -> Explorer:
     """An interactive explorer of the graph of `output` (a Value or Tensor).
 
     mode: the pass the page opens on: 'forward' (values appear in the order they are
     computed), 'backward' (the seed ∂L/∂L = 1, then node by node as the engine visits them),
     'both' (one after the other), or 'auto' ('both' once output.backward() has run, else
     'forward'). step: the step opened on (None: the last, everything shown).
-    max_nodes: refuse larger graphs (see viz.draw). Needs Graphviz's `dot`.
+    max_nodes: refuse larger graphs (see viz.draw). collapse, constants, rankdir: as for
+    viz.draw (collapse=True: each nn module is one box, its nodes played in one step and its panel
+    listing them; constants='fold': constants written into their operations, no step of their
+    own). title: the page's heading; play_ms: milliseconds per step when playing.
+    Needs Graphviz's `dot`.
     """
-    return Explorer(output, mode, step=step, max_nodes=max_nodes, title=title, play_ms=play_ms)
+    return Explorer(output, mode, step=step, max_nodes=max_nodes, title=title, play_ms=play_ms,
+                    collapse=collapse, constants=constants, rankdir=rankdir)

@@ -22,11 +22,23 @@ def write_file(path: str | os.PathLike, data: bytes | str) -> Path:
     except (FileExistsError, NotADirectoryError):
         raise NotADirectoryError(f"cannot write {path}: a part of {path.parent} is a file, not "
                                  "a folder") from None
+    except OSError as error:
+        raise type(error)(error.errno, f"cannot write {path}: cannot create the folder "
+                          f"{path.parent}: {error.strerror or error}") from None
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot write {path}: it is a folder; choose a file name")
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
     try:
         with open(tmp, "xb") as f:
             f.write(data)
         os.replace(tmp, path)
+    except OSError as error:
+        # name the file asked for, not the temporary one beside it
+        reason = error.strerror or str(error)
+        raise type(error)(error.errno, f"cannot write {path}: {reason}") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
     return path

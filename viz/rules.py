@@ -7,30 +7,43 @@ Only the nodes' public attributes are read (op, op_name, data, parents, local_gr
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 
 from .format import format_number, format_shape
 
-# op_name -> (the expression in a, b or x, the rule for each input); y is the node's own value.
+# op_name -> (how the operation reads, the derivative for each input): written with the user's
+# own names, {a} and {b} for the inputs ({x} for one), {y} for the node itself, so a rule can never
+# mix a template's letter up with a label ("∂(apple × apple_num)/∂apple = apple_num").
 SCALAR_RULES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "add": ("a + b", ("∂(a+b)/∂a = 1", "∂(a+b)/∂b = 1")),
-    "sub": ("a − b", ("∂(a−b)/∂a = 1", "∂(a−b)/∂b = −1")),
-    "mul": ("a × b", ("∂(a×b)/∂a = b", "∂(a×b)/∂b = a")),
-    "div": ("a / b", ("∂(a/b)/∂a = 1/b", "∂(a/b)/∂b = −a/b²")),
-    "pow": ("a ** b", ("∂(aᵇ)/∂a = b·aᵇ⁻¹", "∂(aᵇ)/∂b = aᵇ·ln a")),
-    "neg": ("−x", ("d(−x)/dx = −1",)),
-    "exp": ("exp(x)", ("d(eˣ)/dx = eˣ = y",)),
-    "log": ("log(x)", ("d(log x)/dx = 1/x",)),
-    "tanh": ("tanh(x)", ("tanh'(x) = 1 − y²",)),
-    "sigmoid": ("σ(x)", ("σ'(x) = y(1 − y)",)),
-    "relu": ("ReLU(x)", ("ReLU'(x) = 1 if x > 0, else 0",)),
-    "sqrt": ("√x", ("d(√x)/dx = 1/(2√x)",)),
-    "abs": ("|x|", ("d|x|/dx = sign(x)",)),
+    "add": ("{a} + {b}", ("1", "1")),
+    "sub": ("{a} − {b}", ("1", "−1")),
+    "mul": ("{a} × {b}", ("{b}", "{a}")),
+    "div": ("{a} / {b}", ("1/{b}", "−{a}/{b}²")),
+    "pow": ("{a} ** {b}", ("{b}·{a}^({b} − 1)", "{a}^{b}·ln {a}")),
+    "neg": ("−{x}", ("−1",)),
+    "exp": ("exp({x})", ("exp({x}) = {y}",)),
+    "log": ("log({x})", ("1/{x}",)),
+    "tanh": ("tanh({x})", ("1 − {y}²",)),
+    "sigmoid": ("σ({x})", ("{y}·(1 − {y})",)),
+    "relu": ("ReLU({x})", ("1 if {x} > 0, else 0",)),
+    "sqrt": ("√{x}", ("1/(2√{x})",)),
+    "abs": ("|{x}|", ("sign({x})",)),
 }
+_UNARY_PRIME = {"tanh": "tanh'", "sigmoid": "σ'", "relu": "ReLU'"}  # f'(x) reads better than ∂
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+_SIMPLE_NAME = re.compile(r"[\w.#]+|[\w.#]*\[[^\]]*\]")
+
+
+def term(name: str) -> str:
+    """A name as an operand inside a rule: as it is when it reads as one symbol ('x', 'w0',
+    '2.5'), else in parentheses ('(-2)', '(layers.0/neurons.1/b)', '(a b)')."""
+    if _SIMPLE_NAME.fullmatch(name) and not name.startswith("-"):
+        return name
+    return f"({name})"
 
 
 def exponent_of(node: Any) -> float | None:
@@ -44,52 +57,68 @@ def exponent_of(node: Any) -> float | None:
         return None
 
 
-def _power_text(n: float) -> str:
+def _power_text(x: str, n: float) -> str:
     """x², x⁻¹ for integers; x^0.5 otherwise."""
     if n == int(n):
-        return "x" + str(int(n)).translate(_SUPERSCRIPT)
-    return f"x^{format_number(n)}"
+        return x + str(int(n)).translate(_SUPERSCRIPT)
+    return f"{x}^{format_number(n)}"
 
 
-def _power_rule(n: float) -> str:
-    """'d(x³)/dx = 3x²': the rule of x ** n with n substituted."""
-    lhs = f"d({_power_text(n)})/dx"
+def _power_rule(x: str, n: float) -> str:
+    """'3·x²': the derivative of x ** n with n substituted."""
     if n == 0:
-        return f"{lhs} = 0"
+        return "0"
     if n == 1:
-        return f"{lhs} = 1"
+        return "1"
     if n == 2:
-        return f"{lhs} = 2x"
-    return f"{lhs} = {format_number(n)}·{_power_text(n - 1)}"
+        return f"2·{x}"
+    return f"{format_number(n)}·{_power_text(x, n - 1)}"
 
 
-def scalar_form(node: Any) -> str:
-    """How a Value's operation reads in a, b (inputs) or x (one input): 'a × b', 'σ(x)'."""
+def _letters(node: Any, names: dict) -> dict:
+    parents = node.parents
+    out = {"y": term(names[node])}
+    if len(parents) == 2:
+        out.update(a=term(names[parents[0]]), b=term(names[parents[1]]))
+    elif parents:
+        out["x"] = term(names[parents[0]])
+    return out
+
+
+def scalar_form(node: Any, names: dict) -> str:
+    """How a Value's operation reads with its inputs' names: 'apple × apple_num', 'σ(x)'."""
     n = exponent_of(node)
+    letters = _letters(node, names)
     if n is not None:
-        return _power_text(n)
+        return _power_text(letters["x"], n)
     known = SCALAR_RULES.get(node.op_name)
-    return known[0] if known else f"{node.op_name or node.op}(…)"
+    if known and len(node.parents) == (2 if "{a}" in known[0] else 1):
+        return known[0].format(**letters)
+    args = ", ".join(term(names[p]) for p in node.parents)
+    return f"{node.op_name or node.op}({args})"
 
 
-def scalar_rule(node: Any, i: int) -> str:
-    """The rule of d(node)/d(input i) in a, b, x, y: '∂(a×b)/∂a = b'."""
+def scalar_rule(node: Any, i: int, names: dict) -> tuple[str, str]:
+    """The derivative of `node` with respect to its input i as (left side, right side), both in
+    the user's names: ('∂(apple × apple_num)/∂apple', 'apple_num'), ("σ'(x)", 'y·(1 − y)')."""
+    letters = _letters(node, names)
+    wrt = term(names[node.parents[i]])
     n = exponent_of(node)
     if n is not None:
-        return _power_rule(n)
+        return f"∂({_power_text(letters['x'], n)})/∂{wrt}", _power_rule(letters["x"], n)
     known = SCALAR_RULES.get(node.op_name)
     if known and i < len(known[1]) and len(node.parents) == len(known[1]):
-        return known[1][i]
-    return f"∂({node.op_name or node.op})/∂(input {i + 1})"
+        rhs = known[1][i].format(**letters)
+        if node.op_name in _UNARY_PRIME:
+            return f"{_UNARY_PRIME[node.op_name]}({letters['x']})", rhs
+        return f"∂({scalar_form(node, names)})/∂{wrt}", rhs
+    return f"∂({node.op_name or node.op})/∂(input {i + 1})", ""
 
 
-def legend(node: Any, names: dict) -> str:
-    """'a = apple_price = 200, b = tax = 1.1, y = price = 220': what the rule's letters stand for."""
-    letters = ("a", "b") if len(node.parents) == 2 else ("x",)
-    parts = [f"{letter} = {names[p]} = {format_number(p.data)}"
-             for letter, p in zip(letters, node.parents)]
-    parts.append(f"y = {names[node]} = {format_number(node.data)}")
-    return ", ".join(parts)
+def rule_text(node: Any, i: int, names: dict) -> str:
+    """'∂(apple × apple_num)/∂apple = apple_num'."""
+    lhs, rhs = scalar_rule(node, i, names)
+    return f"{lhs} = {rhs}" if rhs else lhs
 
 
 # ---- Tensor operations ----------------------------------------------------------------------
@@ -124,7 +153,7 @@ def _elementwise(op: str, i: int, y: str, a: str, b: str) -> str:
         "add": (f"d{a} = d{y}", f"d{b} = d{y}"),
         "sub": (f"d{a} = d{y}", f"d{b} = −d{y}"),
         "mul": (f"d{a} = d{y} ⊙ {b}", f"d{b} = d{y} ⊙ {a}"),
-        "div": (f"d{a} = d{y} / {b}", f"d{b} = −d{y} ⊙ {y} / {b}   (−a/b²)"),
+        "div": (f"d{a} = d{y} / {b}", f"d{b} = −d{y} ⊙ {y} / {b}   (−{a}/{b}²)"),
         "pow": (f"d{a} = d{y} ⊙ {b}·{a}^({b}−1)", f"d{b} = d{y} ⊙ {y}·ln {a}"),
     }
     return rules[op][i]
@@ -196,8 +225,10 @@ def tensor_rule(node: Any, i: int, names: dict) -> list[str]:
         note = broadcast_note(x, in_shape, out_shape)
     elif op == "crossentropy":
         n = in_shape[0] if in_shape else 1
-        lines.append(f"d{x} = (y − t)/N · d{y}, y = softmax({x}), t = the targets as rows, "
-                     f"N = {n}: {shape_text(in_shape)}   (the lecture's Softmax-with-Loss)")
+        lecture = ("Softmax-with-Loss" if {"y", "t", "N"} & {x, y} else
+                   "Softmax-with-Loss, (y − t)/N with y = softmax, t = targets")
+        lines.append(f"d{x} = (softmax({x}) − targets)/N · d{y}, the targets as one-hot rows, "
+                     f"N = {n}: {shape_text(in_shape)}   (the lecture's {lecture})")
         note = ""
     else:
         rule = _unary(op, node, y, x) if len(parents) == 1 else None

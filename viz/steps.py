@@ -19,7 +19,7 @@ from autograd import topological_order
 from .build import DEFAULT_MAX_NODES, Progress, build
 from .dot import Graph
 from .describe import expression, passes_note
-from .explore import explore
+from .explore import Explorer
 from .format import format_number
 from .nodes import grad_of, graph_order, has_gradients, is_tensor, node_names, plain, shape_of
 
@@ -76,7 +76,8 @@ def backward_steps(output: Any, mode: str = "both", *,
     if not has_gradients(output):
         raise ValueError("backward_steps needs the gradients: call output.backward() first")
     visits = [n for n in reversed(topological_order([output])) if n.parents]
-    build(output, mode, max_nodes=max_nodes)  # refuse a bad mode or a huge graph right away
+    # refuse a bad mode or a huge graph right away
+    build(output, mode, max_nodes=max_nodes, caller="viz.backward_steps")
     return _frames(output, mode, max_nodes, visits)
 
 
@@ -85,19 +86,20 @@ def _frames(output: Any, mode: str, max_nodes: int, visits: list) -> Iterator[Fr
     done: set = set()
     for k, node in enumerate(visits, 1):
         done.add(node)
-        graph = build(output, mode, max_nodes=max_nodes,
+        graph = build(output, mode, max_nodes=max_nodes, caller="viz.backward_steps",
                       progress=Progress(done=set(done), current=node))
         yield Frame(k, len(visits), node, tuple(explain(node, names, names[output])), graph)
 
 
 def save_steps(output: Any, path: str | os.PathLike, mode: str = "both", *,
-               max_nodes: int = DEFAULT_MAX_NODES) -> str:
+               max_nodes: int = DEFAULT_MAX_NODES, collapse: bool = False,
+               constants: str = "show", rankdir: str = "LR") -> str:
     """Write the explorer's page (see `viz.explore`) opened on the backward pass at its first
     step, the seed ∂L/∂L = 1: Previous/Next/Play, a slider and the arrow keys step through it,
     one layout for every step, no network needed; returns the path. Needs `dot` and
     output.backward() to have run (ValueError otherwise). `mode` must be 'both' or 'backward'
     (the page always shows values and gradients). Missing folders are created; the page appears
-    only once complete."""
+    only once complete. collapse, constants, rankdir: as for viz.draw and viz.explore."""
     if Path(path).suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"save_steps writes an HTML page: name it *.html, got {os.fspath(path)!r}")
     if not has_gradients(output):
@@ -106,4 +108,6 @@ def save_steps(output: Any, path: str | os.PathLike, mode: str = "both", *,
         raise ValueError(f"save_steps plays the backward pass: mode must be 'both' or 'backward', "
                          f"got {mode!r} (viz.explore(output, 'forward') plays the forward pass)")
     title = f"Backward pass of {node_names(graph_order(output))[output]}, step by step"
-    return explore(output, "backward", step=1, max_nodes=max_nodes, title=title).save(path)
+    return Explorer(output, "backward", step=1, max_nodes=max_nodes, title=title,
+                    collapse=collapse, constants=constants, rankdir=rankdir,
+                    caller="viz.save_steps").save(path)

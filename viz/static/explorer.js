@@ -25,9 +25,29 @@
     return e;
   }
 
-  function fmt(x) {  // a number as the pictures write it: 6 significant digits, no float noise
-    if (typeof x !== 'number') { return String(x); }
-    var s = Number(x.toPrecision(6)).toString();
+  function num(x) {  // a number from the JSON: inf and nan travel as strings
+    if (typeof x === 'number') { return x; }
+    if (x === 'inf') { return Infinity; }
+    if (x === '-inf') { return -Infinity; }
+    return NaN;
+  }
+
+  function fmt(x, digits) {
+    // a number exactly as Python's viz.format_number writes it ('%.6g'): 220, 2.2, 1.1e-05,
+    // 7.90334e+19, inf, nan; -0 reads 0
+    x = num(x); digits = digits || 6;
+    if (isNaN(x)) { return 'nan'; }
+    if (!isFinite(x)) { return x > 0 ? 'inf' : '-inf'; }
+    if (x === 0) { return '0'; }
+    var e = x.toExponential(digits - 1), m = /^(-?[\d.]+)e([+-]\d+)$/.exec(e);
+    var exp = +m[2], s;
+    if (exp < -4 || exp >= digits) {
+      var mant = m[1].indexOf('.') >= 0 ? m[1].replace(/0+$/, '').replace(/\.$/, '') : m[1];
+      s = mant + 'e' + (exp < 0 ? '-' : '+') + (Math.abs(exp) < 10 ? '0' : '') + Math.abs(exp);
+    } else {
+      s = x.toFixed(Math.max(0, digits - 1 - exp));
+      if (s.indexOf('.') >= 0) { s = s.replace(/0+$/, '').replace(/\.$/, ''); }
+    }
     return s === '-0' ? '0' : s;
   }
 
@@ -52,15 +72,18 @@
     this.timelineMode = data.mode;
     this.stepIndex = 0;
     this.selected = -1;
+    this.selectedUnit = null;
     this.timer = null;
     this.lastCurrent = -1;
+    this.modules = data.modules || [];
     this.findElements();
     this.computeConsumers();
     this.buildControls();
-    this.setupPanZoom();
-    this.bindEvents();
     var total = this.total();
-    this.setStep(data.step === null || data.step === undefined ? total : data.step);
+    this.stepIndex = data.step === null || data.step === undefined ? total : data.step;
+    this.setupPanZoom();  // (opens on the view that shows the current node)
+    this.bindEvents();
+    this.setStep(this.stepIndex);
   }
 
   Explorer.prototype.findElements = function () {
@@ -68,12 +91,15 @@
     var n = this.nodes.length;
     this.box = new Array(n); this.op = new Array(n); this.out = new Array(n);
     this.ins = new Array(n);
+    this.mod = new Array(this.modules.length);
     for (var k = 0; k < n; k++) { this.ins[k] = []; }
     this.svg = this.root.querySelector('.tg-canvas svg');
     var groups = this.svg ? this.svg.querySelectorAll('g[id]') : [];
     for (var i = 0; i < groups.length; i++) {
       var id = groups[i].id;
       if (id.indexOf(prefix) !== 0) { continue; }
+      var mm = /^m(\d+)$/.exec(id.slice(prefix.length));
+      if (mm) { if (+mm[1] < this.mod.length) { this.mod[+mm[1]] = { g: groups[i] }; } continue; }
       var m = SVG_ID.exec(id.slice(prefix.length));
       if (!m) { continue; }
       var k2 = +m[1];
@@ -135,8 +161,10 @@
     this.view.addEventListener('pointerdown', function (e) { down = [e.clientX, e.clientY]; }, true);
     this.svg && this.svg.addEventListener('click', function (e) {
       if (down && Math.abs(e.clientX - down[0]) + Math.abs(e.clientY - down[1]) > 5) { return; }
-      var g = e.target.closest ? e.target.closest('g[data-node]') : null;
-      if (g && g.classList.contains('node')) { self.select(+g.getAttribute('data-node')); }
+      var g = e.target.closest ? e.target.closest('g.node[data-node], g.node[data-module]') : null;
+      if (!g) { return; }
+      if (g.hasAttribute('data-module')) { self.selectUnit({ module: +g.getAttribute('data-module') }); }
+      else { self.selectUnit({ node: +g.getAttribute('data-node') }); }
     });
     this.q('.tg-zoom-in').addEventListener('click', function () { self.pz && self.pz.zoomIn({ animate: false }); });
     this.q('.tg-zoom-out').addEventListener('click', function () { self.pz && self.pz.zoomOut({ animate: false }); });
@@ -170,6 +198,9 @@
     this.pz = window.Panzoom(this.canvas, { canvas: true, maxScale: 12, minScale: 0.01, step: 0.25,
       cursor: 'grab', animate: false, startScale: start.scale, startX: start.x, startY: start.y });
     this.view.addEventListener('wheel', function (e) { self.pz.zoomWithWheel(e, { animate: false }); });
+    // Panzoom pans to its start in a timeout of its own, after any reveal() made before it: reveal
+    // the current node once more after that one
+    window.setTimeout(function () { self.lastCurrent = null; self.reveal(self.current()); }, 0);
   };
 
   Explorer.prototype.panFor = function (scale, px, py) {
@@ -193,8 +224,10 @@
   };
 
   Explorer.prototype.startValues = function () {
-    // "fit" when the graph stays readable there; else a readable scale around the output
-    var t = this.fitValues(), p = this.nodeCenter(this.data.output);
+    // "fit" when the graph stays readable there; else a readable scale around the node the page
+    // opens on (the current one; the output before any step)
+    var cur = this.current(), t = this.fitValues();
+    var p = this.unitCenter(cur || { node: this.data.output });
     if (t.scale >= 0.6 || !p) { return t; }
     var vh = this.view.clientHeight || 400;
     return this.panFor(Math.max(0.6, Math.min(1, 0.96 * vh / this.height)), p.x, p.y);
@@ -207,8 +240,18 @@
     this.pz.reset({ animate: false });
   };
 
-  Explorer.prototype.nodeCenter = function (k) {
-    var part = this.box[k] || this.op[k];
+  Explorer.prototype.part = function (unit) {
+    // the drawn element of a unit ({node: k} or {module: j}); a node hidden in a collapsed module:
+    // the module's box
+    if (!unit) { return null; }
+    if (unit.module !== undefined) { return this.mod[unit.module] || null; }
+    var k = unit.node, part = this.box[k] || this.op[k];
+    if (!part && this.nodes[k] && this.nodes[k].module !== undefined) { return this.mod[this.nodes[k].module] || null; }
+    return part || null;
+  };
+
+  Explorer.prototype.unitCenter = function (unit) {
+    var part = this.part(unit);
     if (!part) { return null; }
     var bb = part.g.getBBox();
     var graph = this.svg.querySelector('g.graph');
@@ -219,10 +262,10 @@
     return { x: (mx.a * (bb.x + bb.width / 2) + mx.e) * r, y: (mx.d * (bb.y + bb.height / 2) + mx.f) * r };
   };
 
-  Explorer.prototype.reveal = function (k) {
-    // pan (never zoom) so that node k is inside the view
-    if (!this.pz || k < 0) { return; }
-    var p = this.nodeCenter(k);
+  Explorer.prototype.reveal = function (unit) {
+    // pan (never zoom) so that the unit's box is inside the view
+    if (!this.pz || !unit) { return; }
+    var p = this.unitCenter(unit);
     if (!p) { return; }
     var s = this.pz.getScale(), pan = this.pz.getPan();
     var cx = this.width / 2, cy = this.height / 2;
@@ -233,15 +276,15 @@
 
   // ---- the timeline -----------------------------------------------------------------------------
   Explorer.prototype.total = function () {
-    var n = this.nodes.length, b = this.data.hasGrad ? 1 + this.data.backward.length : 0;
+    var n = this.data.forward.length, b = this.data.hasGrad ? 1 + this.data.backward.length : 0;
     if (this.timelineMode === 'forward') { return n; }
     if (this.timelineMode === 'backward') { return b; }
     return n + b;
   };
 
   Explorer.prototype.phase = function () {
-    // how far each pass has gone: forward = values computed, backward = 0 none, 1 seed, 1 + j visits
-    var n = this.nodes.length, s = this.stepIndex;
+    // how far each pass has gone: forward = steps computed, backward = 0 none, 1 seed, 1 + j steps
+    var n = this.data.forward.length, s = this.stepIndex;
     if (this.timelineMode === 'forward') { return { forward: s, backward: 0, inBackward: false }; }
     if (this.timelineMode === 'backward') { return { forward: n, backward: s, inBackward: true }; }
     return s <= n ? { forward: s, backward: 0, inBackward: false }
@@ -259,6 +302,20 @@
     this.timelineMode = mode;
     this.modeSelect.value = mode;
     this.setStep(0);
+  };
+
+  Explorer.prototype.checkStep = function (k) {
+    // the script API's step(k): an integer from 0 to the last step, else an error
+    var total = this.total();
+    if (typeof k !== 'number' || !isFinite(k) || Math.floor(k) !== k) {
+      throw new Error('tracegrad.step: the step must be an integer from 0 to ' + total + ', got ' +
+        (typeof k === 'string' ? JSON.stringify(k) : String(k)));
+    }
+    if (k < 0 || k > total) {
+      throw new Error('tracegrad.step(' + k + '): out of range: the ' + this.timelineMode +
+        ' playback has steps 0 to ' + total);
+    }
+    return k;
   };
 
   Explorer.prototype.setStep = function (k) {
@@ -292,24 +349,44 @@
     for (var i = 0; i < list.length; i++) { list[i].classList.toggle('tg-hide', !visible); }
   }
 
+  function unitKey(unit) {
+    return !unit ? '' : unit.module !== undefined ? 'm' + unit.module : 'n' + unit.node;
+  }
+
+  Explorer.prototype.current = function () {
+    // the unit ({node: k} or {module: j}) the playback is at, or null before its first step
+    var ph = this.phase(), data = this.data;
+    if (ph.inBackward && ph.backward >= 1) {
+      return ph.backward === 1 ? data.seedUnit : data.backward[ph.backward - 2];
+    }
+    if (!ph.inBackward && ph.forward >= 1) { return data.forward[ph.forward - 1]; }
+    return null;
+  };
+
   Explorer.prototype.render = function () {
     var n = this.nodes.length, ph = this.phase(), data = this.data;
-    var order = data.forward, visits = data.backward;
     var computed = new Array(n), visited = new Array(n), pending = this.uses.slice();
-    var k, i;
-    for (i = 0; i < ph.forward; i++) { computed[order[i]] = true; }
+    var modDone = new Array(this.modules.length), k, i, j;
+    for (i = 0; i < ph.forward; i++) {
+      var fs = data.forward[i];
+      for (j = 0; j < fs.nodes.length; j++) { computed[fs.nodes[j]] = true; }
+      if (fs.module !== undefined) { modDone[fs.module] = true; }
+    }
+    if (ph.forward === data.forward.length) {  // (folded constants have no step of their own)
+      for (k = 0; k < n; k++) { computed[k] = true; }
+      for (j = 0; j < modDone.length; j++) { modDone[j] = true; }
+    }
     var done = Math.max(0, ph.backward - 1);
     for (i = 0; i < done; i++) {
-      visited[visits[i]] = true;
-      var ps = this.nodes[visits[i]].parents;
-      for (var j = 0; j < ps.length; j++) { pending[ps[j]] -= 1; }
+      var vs = data.backward[i].nodes;
+      for (j = 0; j < vs.length; j++) {
+        visited[vs[j]] = true;
+        var ps = this.nodes[vs[j]].parents;
+        for (var q = 0; q < ps.length; q++) { pending[ps[q]] -= 1; }
+      }
     }
-    var current = -1;
-    if (ph.inBackward && ph.backward >= 1) {
-      current = ph.backward === 1 ? data.output : visits[ph.backward - 2];
-    } else if (!ph.inBackward && ph.forward >= 1) {
-      current = order[ph.forward - 1];
-    }
+    var current = this.current(), curKey = unitKey(current);
+    var curNode = current && current.node !== undefined ? current.node : -1;
     for (k = 0; k < n; k++) {
       var known = ph.backward >= 1 && pending[k] === 0;
       var box = this.box[k], op = this.op[k], out = this.out[k];
@@ -317,11 +394,11 @@
         show(box.texts.value, !!computed[k]);
         show(box.texts.grad, known);
         box.g.classList.toggle('tg-dim', !computed[k]);
-        box.g.classList.toggle('tg-current', k === current);
+        box.g.classList.toggle('tg-current', k === curNode);
       }
       if (op) {
         op.g.classList.toggle('tg-dim', !computed[k]);
-        op.g.classList.toggle('tg-current', k === current);
+        op.g.classList.toggle('tg-current', k === curNode);
       }
       if (out) {
         show(out.texts.value, !!computed[k]);
@@ -329,63 +406,102 @@
         out.g.classList.toggle('tg-back', known);
       }
       var ins = this.ins[k], parents = this.nodes[k].parents;
+      var isCurrent = curKey !== '' && unitKey(this.unitOf(k)) === curKey;
       for (i = 0; i < ins.length; i++) {
         var e = ins[i];
         if (!e) { continue; }
         show(e.texts.value, !!computed[parents[i]]);
         show(e.texts.grad, !!visited[k]);
         e.g.classList.toggle('tg-back', !!visited[k]);
-        e.g.classList.toggle('tg-hot', ph.inBackward && k === current && !!visited[k]);
-        e.g.classList.toggle('tg-flow', !ph.inBackward && k === current);
+        e.g.classList.toggle('tg-hot', ph.inBackward && isCurrent && !!visited[k]);
+        e.g.classList.toggle('tg-flow', !ph.inBackward && isCurrent);
       }
     }
+    for (j = 0; j < this.mod.length; j++) {
+      var m = this.mod[j];
+      if (!m) { continue; }
+      m.g.classList.toggle('tg-dim', !modDone[j]);
+      m.g.classList.toggle('tg-current', curKey === 'm' + j);
+    }
     this.stepText.textContent = this.describeStep(ph, current);
-    if (current !== this.lastCurrent) { this.reveal(current); this.lastCurrent = current; }
+    if (curKey !== this.lastCurrent) { this.reveal(current); this.lastCurrent = curKey; }
+  };
+
+  Explorer.prototype.unitOf = function (k) {
+    var m = this.nodes[k].module;
+    return m === undefined ? { node: k } : { module: m };
   };
 
   Explorer.prototype.describeStep = function (ph, current) {
     // (describe.step_text writes the same in Python, for the page before this script runs)
-    var data = this.data;
-    if (current < 0) {
+    var data = this.data, b = 1 + data.backward.length;
+    if (!current) {
       return ph.inBackward || this.timelineMode === 'backward'
         ? 'Backward pass: press Next or Play. It starts with the seed ∂' + data.root + '/∂' + data.root +
           ' = 1, then visits each node in the engine\'s order; gradients flow back to the inputs (red).'
         : 'Forward pass: press Next or Play. Values appear in the order the graph computes them.';
     }
-    var node = this.nodes[current];
-    if (!ph.inBackward) {
-      return 'Forward ' + ph.forward + '/' + this.nodes.length + ': ' + node.fwd;
-    }
-    if (ph.backward === 1) { return 'Backward 1/' + (1 + data.backward.length) + ': ' + data.seed; }
-    return 'Backward ' + ph.backward + '/' + (1 + data.backward.length) + ': ' + (node.bwd || []).join('\n');
+    if (!ph.inBackward) { return 'Forward ' + ph.forward + '/' + data.forward.length + ': ' + current.text; }
+    if (ph.backward === 1) { return 'Backward 1/' + b + ': ' + data.seed; }
+    return 'Backward ' + ph.backward + '/' + b + ': ' + current.text;
   };
 
   // ---- the panel --------------------------------------------------------------------------------
   Explorer.prototype.find = function (name) {
-    if (typeof name === 'number') { return name >= 0 && name < this.nodes.length ? name : -1; }
-    for (var k = 0; k < this.nodes.length; k++) { if (this.nodes[k].name === name) { return k; } }
-    return -1;
+    // a unit by its name: a node's unique name (also its whole scope path), a collapsed module's
+    // scope, or a label that one node alone carries; an ambiguous label is an error naming them
+    var k;
+    if (typeof name === 'number') {
+      return Math.floor(name) === name && name >= 0 && name < this.nodes.length ? { node: name } : null;
+    }
+    if (typeof name !== 'string') { return null; }
+    for (k = 0; k < this.nodes.length; k++) { if (this.nodes[k].name === name) { return { node: k }; } }
+    for (k = 0; k < this.modules.length; k++) { if (this.modules[k].name === name) { return { module: k }; } }
+    var found = [];
+    for (k = 0; k < this.nodes.length; k++) {
+      var nd = this.nodes[k];
+      if (nd.alias === name || nd.label === name || nd.shown === name) { found.push(k); }
+    }
+    if (found.length === 1) { return { node: found[0] }; }
+    if (found.length > 1) {
+      var self = this;
+      throw new Error('tracegrad.select: ' + found.length + ' nodes are named ' + JSON.stringify(name) +
+        '; name one of them: ' + found.map(function (i) { return JSON.stringify(self.nodes[i].name); }).join(', '));
+    }
+    return null;
   };
 
   Explorer.prototype.select = function (name) {
-    var k = this.find(name);
-    if (k < 0) { throw new Error('tracegrad.select: no node named ' + JSON.stringify(name)); }
-    if (this.selected >= 0) {
-      var old = this.box[this.selected] || this.op[this.selected];
-      if (old) { old.g.classList.remove('tg-selected'); }
-    }
-    this.selected = k;
-    var part = this.box[k] || this.op[k];
+    var unit = this.find(name);
+    if (!unit) { throw new Error('tracegrad.select: no node named ' + JSON.stringify(name)); }
+    return this.selectUnit(unit);
+  };
+
+  Explorer.prototype.selectUnit = function (unit) {
+    var old = this.part(this.selectedUnit);
+    if (old) { old.g.classList.remove('tg-selected'); }
+    this.selectedUnit = unit;
+    this.selected = unit.node !== undefined ? unit.node : -1;
+    var part = this.part(unit);
     if (part) { part.g.classList.add('tg-selected'); }
-    this.renderPanel(k);
+    if (unit.module !== undefined) { this.renderModule(unit.module); } else { this.renderPanel(unit.node); }
     return this.state();
+  };
+
+  Explorer.prototype.renderModule = function (j) {
+    var m = this.modules[j], panel = this.panel;
+    panel.textContent = '';
+    var title = el('h3', 'tg-title', m.name);
+    title.appendChild(el('span', 'tg-opname', '  collapsed module'));
+    panel.appendChild(title);
+    for (var i = 0; i < m.sections.length; i++) { this.section(m.sections[i][0], m.sections[i][1]); }
   };
 
   Explorer.prototype.renderPanel = function (k) {
     var node = this.nodes[k], panel = this.panel;
     panel.textContent = '';
     var title = el('h3', 'tg-title', node.name);
-    if (node.op) { title.appendChild(el('span', 'tg-opname', '  ' + node.op + ' (' + node.opName + ')')); }
+    if (node.title) { title.appendChild(el('span', 'tg-opname', '  ' + node.title)); }
     panel.appendChild(title);
     for (var i = 0; i < node.sections.length; i++) {
       this.section(node.sections[i][0], node.sections[i][1]);
@@ -439,31 +555,37 @@
         ' more)' + joiner + names.slice(-5).join(joiner) : names.join(joiner);
       if (!data.tensor) {
         var product = paths.top[r][0];
-        sum += typeof product === 'number' ? product : NaN;
+        sum += num(product);
         var fs = factors.length > 12 ? factors.slice(0, 5).join(' × ') + ' × … × ' + factors.slice(-5).join(' × ') : factors.join(' × ');
         text += ': ' + fs + ' = ' + fmt(product);
       }
       lines.push((r + 1) + '. ' + text);
     }
     if (!data.tensor) {
+      var what = '∂' + root + '/∂' + node.name;
+      if (node.passes > 1) {
+        what += ' in this pass (.grad = ' + fmt(node.gradNum) + ' holds ' + node.passes + ' backward passes)';
+      }
       if (many) {
         lines.push('These ' + shown + ' add up to ' + fmt(sum) + '; all ' + count + ' paths add up to ' + fmt(paths.sum) +
-          ' = ∂' + root + '/∂' + node.name + '.');
+          ' = ' + what + '.');
       } else {
-        lines.push('Sum of the products: ' + fmt(paths.sum) + ' = ∂' + root + '/∂' + node.name + '.');
+        lines.push('Sum of the products: ' + fmt(paths.sum) + ' = ' + what + '.');
       }
     }
     return lines;
   };
 
+  Explorer.prototype.unitName = function (unit) {
+    if (!unit) { return null; }
+    return unit.module !== undefined ? this.modules[unit.module].name : this.nodes[unit.node].name;
+  };
+
   Explorer.prototype.state = function () {
-    var ph = this.phase(), current = -1, data = this.data;
-    if (ph.inBackward && ph.backward >= 1) { current = ph.backward === 1 ? data.output : data.backward[ph.backward - 2]; }
-    else if (!ph.inBackward && ph.forward >= 1) { current = data.forward[ph.forward - 1]; }
     return {
       id: this.id, mode: this.timelineMode, step: this.stepIndex, total: this.total(),
-      current: current >= 0 ? this.nodes[current].name : null,
-      selected: this.selected >= 0 ? this.nodes[this.selected].name : null,
+      current: this.unitName(this.current()),
+      selected: this.unitName(this.selectedUnit),
       panel: this.panel.innerText, stepText: this.stepText.textContent,
       scale: this.pz ? this.pz.getScale() : 1
     };
@@ -482,7 +604,7 @@
     return {
       id: ex.id,
       select: function (name) { return ex.select(name); },
-      step: function (k) { if (k !== undefined) { ex.pause(); ex.setStep(k); } return ex.state(); },
+      step: function (k) { if (k !== undefined) { ex.setStep(ex.checkStep(k)); ex.pause(); } return ex.state(); },
       mode: function (m) { if (m !== undefined) { ex.setMode(m); } return ex.state(); },
       state: function () { return ex.state(); },
       play: function () { ex.play(); }, pause: function () { ex.pause(); },
@@ -509,6 +631,7 @@
     step: function (k) { return handle(first()).step(k); },
     mode: function (m) { return handle(first()).mode(m); },
     state: function () { return first().state(); },
+    formatNumber: function (x) { return fmt(x); },  // as Python's viz.format_number writes it
     play: function () { first().play(); },
     pause: function () { first().pause(); }
   };
