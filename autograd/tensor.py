@@ -209,7 +209,15 @@ class Tensor(Node):
 
     @property
     def scope(self) -> str | None:
+        """The nn module (autograd.scope) this node was made in, 'Net/Affine1', or None."""
         return self._scope
+
+    @scope.setter
+    def scope(self, name: str | None) -> None:
+        """Draw this node inside another module's box (nn does this for its parameters)."""
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"scope: a node's scope is a str or None, got {type(name).__name__}")
+        self._scope = name
 
     @property
     def op_name(self) -> str:
