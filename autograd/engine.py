@@ -201,7 +201,7 @@ def topological_order(roots: Iterable[Any]) -> list:
     """
     order: list = []
     token = object()
-    stack = list(roots)
+    stack = list(roots)[::-1]  # the first root on top: it is laid out first
     pop, push, emit = stack.pop, stack.append, order.append
     while stack:
         node = pop()

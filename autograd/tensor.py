@@ -119,17 +119,18 @@ def apply(fn: Function, *inputs: "Tensor") -> "Tensor":
     out.label = ""
     out._scope = Mode.scope
     out._visited = None
+    out._index = None
     if Mode.grad_enabled and True in needs:
         fn.needs = needs
         out.requires_grad = True
         out._a = a
         out._b = b
         out._op = fn
+        out._passes = 0
     else:
         out.requires_grad = False
         out._a = out._b = out._op = None
         out._passes = 0 if Mode.grad_enabled else NO_GRAPH
-        out._index = None
     return out
 
 

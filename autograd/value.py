@@ -214,6 +214,7 @@ def _unary(rule: Rule, a: "Value") -> "Value":
         out._a = a
         out._d0, = rule.local(x, data)
         out._op = rule
+        out._passes = 0  # (read only for leaves; set so that every slot __init__ sets is set)
     else:
         out._a = out._op = None
         out._passes = NO_GRAPH
@@ -242,6 +243,7 @@ def _binary(rule: Rule, a: "Value", b: "Value") -> "Value":
         out._b = b
         out._d0, out._d1 = rule.local(x, y, data)
         out._op = rule
+        out._passes = 0
     else:
         out._a = out._b = out._op = None
         out._passes = NO_GRAPH
