@@ -1,10 +1,9 @@
 """The one backward pass shared by Value and Tensor, and the switches that steer recording.
 
 A graph node (Value or Tensor) is a `Node`: `_op` is the operation that made it (None for a
-leaf), `_a` and `_b` its one or two inputs, and it has a `grad` and the methods the pass calls:
-`_backward_step(create_graph, release)` pushes the node's grad into its parents,
-`_check_finite()` says whether its grad is finite, `_undefined_derivative()` names a point where
-its operation has no finite derivative. Nothing here knows about floats or arrays.
+leaf), `_a` and `_b` its one or two inputs, and it has a `grad`. `Node` declares every attribute
+and hook the pass relies on, each with a line saying what it is for; the pass itself is
+`backward` below. Nothing here knows about floats or arrays.
 
 Where a derivative is infinite or undefined (sqrt at 0, d/db of a ** b for a < 0) the gradient is
 PyTorch's value (inf or nan), and the pass ends with one `GradientWarning` naming the operation,
@@ -13,7 +12,7 @@ the point and the input; inside `detect_anomaly()` the first such step is an err
 from __future__ import annotations
 
 import warnings
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Iterable, Iterator, Sequence
 
 
@@ -35,15 +34,72 @@ NO_GRAPH = -1  # `_passes` of a node computed under no_grad(): no graph was reco
 
 
 class Node:
-    """What Value and Tensor share: an operation (`_op`) with one or two inputs (`_a`, `_b`).
+    """What Value and Tensor share, and the protocol the backward pass relies on.
 
     Every operation of the lecture, and of this engine, takes one or two inputs; keeping them in
     two slots, not a tuple, makes a node a single object (see benchmarks/bench_value.py).
+    Value and Tensor each define the attributes and override every method below.
     """
 
     __slots__ = ()
+    # ---- attributes (slots of Value and Tensor) ---------------------------------------------
+    _op: Any  # the operation that made this node (a Rule or a Function); None for a leaf
+    _a: Any  # the first input (None for a leaf)
+    _b: Any  # the second input (None for a leaf or a one-input operation)
     _visited: object  # the token of the last topological_order that reached this node
+    _passes: int  # a leaf: backward passes summed in .grad (NO_GRAPH: computed under no_grad)
+    _NO_GRAD: Any  # what .grad is reset to: 0.0 for a Value, None for a Tensor
+    requires_grad: bool  # whether the backward pass computes a gradient for this node
+    is_constant: bool  # a number an operation lifted into the graph (the 2 of x * 2)
 
+    # ---- hooks the backward pass calls --------------------------------------------------------
+    def _seed(self, grad: Any, op: str) -> Any:
+        """The checked gradient to start a pass from this output (`op` names the caller)."""
+        raise NotImplementedError("a node kind must override _seed")
+
+    def _accumulate(self, g: Any) -> None:
+        """Add g to .grad (the seed of a pass)."""
+        raise NotImplementedError("a node kind must override _accumulate")
+
+    def _backward_step(self, create_graph: bool, release: bool) -> None:
+        """Push .grad through this node's operation into its inputs' .grad (the chain rule)."""
+        raise NotImplementedError("a node kind must override _backward_step")
+
+    def _check_finite(self) -> bool:
+        """Whether .grad is finite (anomaly mode and the end-of-pass check)."""
+        raise NotImplementedError("a node kind must override _check_finite")
+
+    def _holds_grad(self) -> bool:
+        """Whether .grad holds something other than zero (a leaf about to accumulate)."""
+        raise NotImplementedError("a node kind must override _holds_grad")
+
+    def _grad_or_zero(self, create_graph: bool = False) -> Any:
+        """.grad for grad()'s answer, or a zero gradient where none reached this node."""
+        raise NotImplementedError("a node kind must override _grad_or_zero")
+
+    def _zero_grad(self, create_graph: bool = False) -> Any:
+        """A zero gradient of this node's shape (a Constant/Tensor under create_graph)."""
+        raise NotImplementedError("a node kind must override _zero_grad")
+
+    def _undefined_derivative(self) -> str | None:
+        """A sentence naming where this operation's derivative is infinite or undefined."""
+        raise NotImplementedError("a node kind must override _undefined_derivative")
+
+    def _op_name(self) -> str:
+        """The operation's name for error messages ('leaf' for a leaf)."""
+        raise NotImplementedError("a node kind must override _op_name")
+
+    @staticmethod
+    def _quiet_arithmetic() -> Any:
+        """A context for the whole pass: silences the number library's own inf/nan warnings
+        (the pass reports a non-finite gradient once, itself)."""
+        return nullcontext()
+
+    def zero_grad(self) -> None:
+        """Forget this node's gradient and its count of accumulated passes."""
+        raise NotImplementedError("a node kind must override zero_grad")
+
+    # ---- public, shared -------------------------------------------------------------------------
     @property
     def grad_passes(self) -> int:
         """How many backward passes are summed in `.grad`: for a leaf, the passes since its grad
@@ -86,63 +142,66 @@ Mode = _Mode()
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
+def _switch(name: str, value: Any) -> Iterator[None]:
+    """Set one of Mode's switches inside the block; restore it after, however the block ends.
+    no_grad, enable_grad, scope and detect_anomaly are this, with their own names."""
+    previous = getattr(Mode, name)
+    setattr(Mode, name, value)
+    try:
+        yield
+    finally:
+        setattr(Mode, name, previous)
+
+
+def no_grad() -> AbstractContextManager[None]:
     """Operations inside record no graph (inference, optimizer updates)."""
-    previous = Mode.grad_enabled
-    Mode.grad_enabled = False
-    try:
-        yield
-    finally:
-        Mode.grad_enabled = previous
+    return _switch("grad_enabled", False)
 
 
-@contextmanager
-def enable_grad() -> Iterator[None]:
+def enable_grad() -> AbstractContextManager[None]:
     """Record the graph again inside a `no_grad` block."""
-    previous = Mode.grad_enabled
-    Mode.grad_enabled = True
-    try:
-        yield
-    finally:
-        Mode.grad_enabled = previous
+    return _switch("grad_enabled", True)
 
 
 def is_grad_enabled() -> bool:
+    """Whether operations record the graph now (False inside no_grad())."""
     return Mode.grad_enabled
+
+
+def detect_anomaly() -> AbstractContextManager[None]:
+    """Raise as soon as a backward step produces NaN or inf, naming the operation."""
+    return _switch("anomaly", True)
 
 
 @contextmanager
 def scope(name: str) -> Iterator[None]:
-    """Tag every node created inside with `name` (nested scopes join with '/'); viz groups by it."""
+    """Tag every node created inside with `name` (nested scopes join with '/'); viz groups by it.
+    The path is joined when the block is entered, inside whatever scope is current then."""
     if not isinstance(name, str):
         raise TypeError(f"scope: the name must be a str, got {type(name).__name__} {name!r}")
-    previous = Mode.scope
-    Mode.scope = name if previous is None else f"{previous}/{name}"
-    try:
+    with _switch("scope", name if Mode.scope is None else f"{Mode.scope}/{name}"):
         yield
-    finally:
-        Mode.scope = previous
 
 
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
-    """Raise as soon as a backward step produces NaN or inf, naming the operation."""
-    previous = Mode.anomaly
-    Mode.anomaly = True
-    try:
-        yield
-    finally:
-        Mode.anomaly = previous
+def current_scope() -> str | None:
+    """The scope nodes created now are tagged with ('Net/Affine1'), or None outside any."""
+    return Mode.scope
 
 
 def topological_order(roots: Iterable[Any]) -> list:
-    """Every node the roots depend on, each after all of its parents. Iterative: no depth limit.
+    """Every node the roots depend on, each after all of its parents, first inputs first.
 
-    A node is marked as visited by storing this traversal's token on it (cheaper than a set).
+    The plain version is `topological_order_plain` below (a recursive depth-first search, as
+    micrograd's build_topo); this one gives the same list faster, and for graphs of any depth:
+    - an explicit stack instead of recursion (a 1,000,000-node chain would overflow Python's);
+    - a node is emitted when the marker _EMIT pushed above its parents comes back off the stack,
+      i.e. once all its parents are in `order` (where the recursion would return);
+    - "seen" is a token stored on the node, not a set (no hashing per node), and the stack's
+      methods are bound once to locals (no attribute lookups in the loop).
     """
     order: list = []
     token = object()
-    stack = list(roots)
+    stack = list(roots)[::-1]  # the first root on top: it is laid out first
     pop, push, emit = stack.pop, stack.append, order.append
     while stack:
         node = pop()
@@ -161,7 +220,27 @@ def topological_order(roots: Iterable[Any]) -> list:
     return order
 
 
-_EMIT = object()
+_EMIT = object()  # the marker topological_order pushes above a node's parents
+
+
+def topological_order_plain(roots: Iterable[Any]) -> list:
+    """The same order as `topological_order`, written as a learner expects (micrograd's
+    build_topo): visit each parent first, then append the node. Recursive, so only for graphs a
+    few hundred nodes deep; the tests compare the two on random graphs."""
+    order: list = []
+    seen: set = set()  # ids: a Value's == compares numbers, not nodes
+
+    def visit(node: Any) -> None:
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        for parent in node.parents:
+            visit(parent)
+        order.append(node)
+
+    for root in roots:
+        visit(root)
+    return order
 
 
 def backward(roots: Sequence[Any], seeds: Sequence[Any], *, retain_graph: bool = False,

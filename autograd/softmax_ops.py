@@ -7,7 +7,20 @@ from typing import Any
 import numpy as np
 
 from .tensor import Function, Tensor, apply
-from .tensor_ops import _check_axis, _exp, _softmax_array
+from .tensor_ops import _check_axis, _exp
+
+
+def stable_softmax(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """(softmax(x), log softmax(x)) along `axis`: the one kernel Softmax, LogSoftmax and
+    CrossEntropy share. Subtracting the maximum first changes neither result and keeps exp
+    from overflowing; log softmax is x − max − log Σ exp(x − max), never the log of a tiny
+    probability. An empty axis gives empty results."""
+    if x.shape[axis] == 0:
+        return x.copy(), x.copy()
+    shifted = x - x.max(axis=axis, keepdims=True)  # (N, C) − (N, 1): the largest is 0
+    e = np.exp(shifted)
+    total = e.sum(axis=axis, keepdims=True)  # (N, 1)
+    return e / total, shifted - np.log(total)
 
 
 # ---- class targets: the one check every loss and accuracy uses ---------------------------------
@@ -76,7 +89,7 @@ class Softmax(Function):
 
     def forward(self, x):
         _check_axis("softmax", x.shape, self.axis)
-        return _softmax_array(x, self.axis)
+        return stable_softmax(x, self.axis)[0]
 
     def backward(self, g, x, out):
         return (out * (g - (g * out).sum(axis=self.axis, keepdims=True)),)
@@ -90,8 +103,7 @@ class LogSoftmax(Function):
 
     def forward(self, x):
         _check_axis("log_softmax", x.shape, self.axis)
-        shifted = x - x.max(axis=self.axis, keepdims=True)
-        return shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
+        return stable_softmax(x, self.axis)[1]
 
     def backward(self, g, x, out):
         return (g - _exp(out) * g.sum(axis=self.axis, keepdims=True),)
@@ -112,7 +124,7 @@ class CrossEntropy(Function):
         self.target = target
         self.op = op
 
-    def forward(self, x):
+    def forward(self, x):  # scores (N, C) → the mean loss, shape ()
         if x.ndim != 2:
             raise ValueError(f"{self.op}: scores must have shape (N, C), got {x.shape}")
         labels, rows = check_targets(self.op, x.shape, self.target)
@@ -123,34 +135,31 @@ class CrossEntropy(Function):
             raise ValueError(f"{self.op}: row {row} of the scores {x.shape} has no finite "
                              f"maximum ({top[row, 0]}): every score is -inf, or one is nan or "
                              "+inf; softmax is undefined there")
-        shifted = x - top
-        e = np.exp(shifted)
-        total = e.sum(axis=1, keepdims=True)
-        log_probs = shifted - np.log(total)
+        probs, log_probs = stable_softmax(x, 1)  # (N, C) each
         mass = None
-        if labels is not None:  # the fast path: pick each row's label
+        if labels is not None:  # the fast path: pick each row's label, (N,)
             picked = log_probs[np.arange(n), labels]
         else:
             rows = rows.astype(x.dtype, copy=False)
             picked = rows * np.where(rows != 0, log_probs, 0)  # t = 0 at a −inf score: 0, not nan
             mass = rows.sum(axis=1, keepdims=True)  # Σ_c t per row: 1 for probability rows
-        self.saved = (e / total, labels, rows, mass)
+        self.saved = (probs, labels, rows, mass)
         return np.asarray(-picked.sum() / n)
 
-    def backward(self, g, x, out):
+    def backward(self, g, x, out):  # g: shape () → the gradient of the scores, (N, C)
         probs, labels, rows, mass = self.saved
         n = x.shape[0]
         if isinstance(x, Tensor):  # recorded pass: softmax as a Tensor op, differentiable again
             probs = x.softmax(axis=1)
+        elif labels is not None:
+            # fast: never build the one-hot rows; subtract 1 at each row's label, in place
+            d = probs.copy()  # (N, C)
+            d[np.arange(n), labels] -= 1
+            d *= g / n
+            return (d,)
+        # plain (the tests' oracle for the fast path): (softmax(x)·Σ_c t − t) / N
         if labels is not None:
-            if not isinstance(x, Tensor):  # subtract 1 at each row's label, in place
-                d = probs.copy()
-                d[np.arange(n), labels] -= 1
-                d *= g / n
-                return (d,)
-            rows = np.zeros(x.shape, dtype=x.dtype)
-            rows[np.arange(n), labels] = 1
-            return ((probs - rows) * (g / n),)
+            rows, mass = np.eye(x.shape[1], dtype=x.dtype)[labels], 1.0  # one-hot, (N, C)
         return ((probs * mass - rows) * (g / n),)
 
 

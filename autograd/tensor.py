@@ -187,17 +187,18 @@ def apply(fn: Function, *inputs: "Tensor") -> "Tensor":
     out.label = ""
     out._scope = Mode.scope
     out._visited = None
+    out._index = None
     if Mode.grad_enabled and True in needs:
         fn.needs = needs
         out.requires_grad = True
         out._a = a
         out._b = b
         out._op = fn
+        out._passes = 0
     else:
         out.requires_grad = False
         out._a = out._b = out._op = None
         out._passes = 0 if Mode.grad_enabled else NO_GRAPH
-        out._index = None
     return out
 
 
@@ -277,7 +278,15 @@ class Tensor(Node):
 
     @property
     def scope(self) -> str | None:
+        """The nn module (autograd.scope) this node was made in, 'Net/Affine1', or None."""
         return self._scope
+
+    @scope.setter
+    def scope(self, name: str | None) -> None:
+        """Draw this node inside another module's box (nn does this for its parameters)."""
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"scope: a node's scope is a str or None, got {type(name).__name__}")
+        self._scope = name
 
     @property
     def op_name(self) -> str:

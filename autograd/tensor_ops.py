@@ -41,6 +41,14 @@ def sum_to(g: Any, shape: tuple) -> Any:
     return summed.reshape(shape) if summed.shape != shape else summed
 
 
+def to_inputs(fn: Function, inputs: tuple, *rules: Any) -> tuple:
+    """Each input's gradient, summed back to that input's shape, or None where the input needs
+    no gradient: rule i (a function of nothing) runs only when input i needs it. The one place
+    for what every binary rule must do (HIPS autograd's unbroadcast)."""
+    return tuple(sum_to(rule(), x.shape) if need else None
+                 for need, x, rule in zip(fn.needs, inputs, rules))
+
+
 def broadcast_to(g: Any, shape: tuple) -> Any:
     """`g` repeated along broadcast axes to `shape` (the adjoint of sum_to)."""
     if g.shape == shape:
@@ -58,17 +66,8 @@ def _log(x: Any) -> Any:
     return x.log() if isinstance(x, Tensor) else np.log(x)
 
 
-def _softmax(x: Any, axis: int) -> Any:
-    return x.softmax(axis) if isinstance(x, Tensor) else _softmax_array(x, axis)
-
-
 def _data(x: Any) -> np.ndarray:
     return x.data if isinstance(x, Tensor) else x
-
-
-def _softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
 
 
 def _refuse(error: Exception) -> None:
@@ -178,8 +177,7 @@ class Mul(Function):
         return _broadcast("mul", np.multiply, a, b)
 
     def backward(self, g, a, b, out):
-        return (sum_to(g * b, a.shape) if self.needs[0] else None,
-                sum_to(g * a, b.shape) if self.needs[1] else None)
+        return to_inputs(self, (a, b), lambda: g * b, lambda: g * a)
 
 
 class Div(Function):
@@ -193,8 +191,7 @@ class Div(Function):
             return _broadcast("div", np.divide, a, b)
 
     def backward(self, g, a, b, out):
-        return (sum_to(g / b, a.shape) if self.needs[0] else None,
-                sum_to(-g * out / b, b.shape) if self.needs[1] else None)
+        return to_inputs(self, (a, b), lambda: g / b, lambda: -g * out / b)  # out/b = a/b²
 
 
 class Pow(Function):
@@ -215,10 +212,9 @@ class Pow(Function):
     def backward(self, g, a, b, out):
         A, B = _data(a), _data(b)
         with np.errstate(all="ignore"):
-            da = _masked(g * b * a ** (b - 1), B == 0, 0.0) if self.needs[0] else None
-            db = _masked(g * out * _log(a), (A == 0) & (B >= 0), 0.0) if self.needs[1] else None
-        return (sum_to(da, a.shape) if da is not None else None,
-                sum_to(db, b.shape) if db is not None else None)
+            return to_inputs(self, (a, b),
+                             lambda: _masked(g * b * a ** (b - 1), B == 0, 0.0),
+                             lambda: _masked(g * out * _log(a), (A == 0) & (B >= 0), 0.0))
 
     def undefined(self, a, b, out):
         with np.errstate(all="ignore"):
@@ -381,11 +377,11 @@ class Sum(Function):
     def __init__(self, axis: Any = None, keepdims: bool = False) -> None:
         self.axis, self.keepdims = _axis(axis), keepdims
 
-    def forward(self, x):
+    def forward(self, x):  # (2, 3) summed over axis 0 → (3,), or (1, 3) with keepdims
         _check_axis(self.symbol, x.shape, self.axis)
         return np.asarray(x.sum(axis=self.axis, keepdims=self.keepdims))
 
-    def backward(self, g, x, out):
+    def backward(self, g, x, out):  # g (3,) → (1, 3) → repeated along axis 0 → (2, 3)
         if not self.keepdims:
             g = g.reshape(_keepdims_shape(x.shape, self.axis))
         return (broadcast_to(g, x.shape),)
@@ -398,7 +394,9 @@ class Mean(Sum):
     def forward(self, x):
         total = super().forward(x)
         axes = range(x.ndim) if self.axis is None else _keepdims_axes(x.ndim, self.axis)
-        self.count = math.prod(x.shape[a] for a in axes)  # entries averaged into each result
+        # entries averaged into each result: the product of the reduced axes' lengths
+        # ((2, 3, 4) over axes (0, 2): 8); 0 when a reduced axis is empty
+        self.count = math.prod(x.shape[a] for a in axes)
         if self.count == 0 and total.size:
             warnings.warn(f"mean: averaging over an empty axis of shape {x.shape}: the mean of "
                           "nothing is nan (as in NumPy and PyTorch)", RuntimeWarning, stacklevel=4)
@@ -430,7 +428,7 @@ class Max(Function):
         self.saved = (mask / mask.sum(axis=self.axis, keepdims=True)).astype(x.dtype)
         return top if self.keepdims else np.asarray(x.max(axis=self.axis))
 
-    def backward(self, g, x, out):
+    def backward(self, g, x, out):  # g (n,) → (n, 1) → (n, m), to each maximum its share
         return (broadcast_to(g.reshape(_keepdims_shape(x.shape, self.axis)), x.shape)
                 * self.saved,)
 
@@ -577,7 +575,7 @@ class MatMul(Function):
     symbol = "@"
     can_overflow = True
 
-    def forward(self, a, b):
+    def forward(self, a, b):  # (..., n, k) @ (..., k, m) → (..., n, m)
         if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-2]:
             raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not fit: the last axis "
                              f"of the left ({a.shape[-1] if a.ndim else '-'}) must equal the "
@@ -589,8 +587,10 @@ class MatMul(Function):
                              "cannot be broadcast together") from None
 
     def backward(self, g, a, b, out):
-        return (sum_to(g @ b.swapaxes(-1, -2), a.shape) if self.needs[0] else None,
-                sum_to(a.swapaxes(-1, -2) @ g, b.shape) if self.needs[1] else None)
+        # g: (..., n, m); dA = g·Bᵀ: (..., n, m)·(..., m, k) → (..., n, k); dB = Aᵀ·g: (k, m)
+        # (the lecture's dX = dY·Wᵀ, dW = Xᵀ·dY); batch axes that broadcast are summed back
+        return to_inputs(self, (a, b), lambda: g @ b.swapaxes(-1, -2),
+                         lambda: a.swapaxes(-1, -2) @ g)
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
@@ -614,17 +614,35 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
 
 
 # ---- functions reachable from the package ----------------------------------------------------
-def _tensor_unary(name: str):
-    def f(x: Any) -> Any:
-        if isinstance(x, Tensor):
-            return getattr(x, name)()
+def exp(x: Tensor) -> Tensor:
+    """Elementwise e ** x (see Exp)."""
+    return apply(Exp(), _tensor("exp", x))
+
+
+def log(x: Tensor) -> Tensor:
+    """Elementwise natural logarithm (see Log)."""
+    return apply(Log(), _tensor("log", x))
+
+
+def tanh(x: Tensor) -> Tensor:
+    """Elementwise tanh (see Tanh)."""
+    return apply(Tanh(), _tensor("tanh", x))
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """Elementwise 1 / (1 + e ** -x) (see Sigmoid)."""
+    return apply(Sigmoid(), _tensor("sigmoid", x))
+
+
+def relu(x: Tensor) -> Tensor:
+    """Elementwise max(x, 0) (see Relu)."""
+    return apply(Relu(), _tensor("relu", x))
+
+
+def _tensor(name: str, x: Any) -> Tensor:
+    if not isinstance(x, Tensor):
         raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
-    f.__name__ = name
-    f.__doc__ = f"Elementwise {name} of a Tensor."
-    return f
-
-
-exp, log, tanh, sigmoid, relu = (_tensor_unary(n) for n in ("exp", "log", "tanh", "sigmoid", "relu"))
+    return x
 
 
 from .softmax_ops import (CrossEntropy, LogSoftmax, Softmax, cross_entropy,  # noqa: E402,F401

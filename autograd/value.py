@@ -11,7 +11,6 @@ pass allows (sqrt'(0)) is PyTorch's value, inf or nan; the backward pass warns (
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import numbers
 import operator
@@ -215,6 +214,7 @@ def _unary(rule: Rule, a: "Value") -> "Value":
         out._a = a
         out._d0, = rule.local(x, data)
         out._op = rule
+        out._passes = 0  # (read only for leaves; set so that every slot __init__ sets is set)
     else:
         out._a = out._op = None
         out._passes = NO_GRAPH
@@ -243,6 +243,7 @@ def _binary(rule: Rule, a: "Value", b: "Value") -> "Value":
         out._b = b
         out._d0, out._d1 = rule.local(x, y, data)
         out._op = rule
+        out._passes = 0
     else:
         out._a = out._b = out._op = None
         out._passes = NO_GRAPH
@@ -418,10 +419,6 @@ class Value(Node):
         if self._passes > 0:
             self._passes = 0
 
-    @staticmethod
-    def _quiet_arithmetic() -> Any:
-        return contextlib.nullcontext()
-
     # hooks used by the engine
     def _seed(self, grad: Any, op: str) -> Any:
         if self._op is None and self._passes == NO_GRAPH:
@@ -519,7 +516,15 @@ class Value(Node):
 
     @property
     def scope(self) -> str | None:
+        """The nn module (autograd.scope) this node was made in, 'Net/Affine1', or None."""
         return self._scope
+
+    @scope.setter
+    def scope(self, name: str | None) -> None:
+        """Draw this node inside another module's box (nn does this for its parameters)."""
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"scope: a node's scope is a str or None, got {type(name).__name__}")
+        self._scope = name
 
     def __repr__(self) -> str:
         """Exact, as Python's repr of a float is (the lecture's Value(data=0.6994093620224068));

@@ -2,7 +2,12 @@
 
 Run: `python benchmarks/bench_tensor.py [--rounds 3]`. Systems: tracegrad's Tensor ops, the same
 step written by hand in NumPy (the target), PyTorch CPU (2 threads) and DeZero, each in its own
-process, alternating, in float64 and float32. Prints seconds per epoch and ratios to NumPy.
+process, alternating, in float64 and float32, and float64 again with one BLAS thread. Prints
+seconds per epoch and ratios to NumPy.
+
+The users' case: real Fashion-MNIST (Debian's dataset-fashion-mnist; random data of the same
+shape, said so, where it is missing), batches drawn by a seeded permutation (a gathered copy per
+step, as a training loop makes), BLAS at its default thread count.
 """
 from __future__ import annotations
 
@@ -21,18 +26,36 @@ STEPS, BATCH, LR = 600, 100, 0.1
 
 
 def make_data(dtype):
+    """(x, t, order, w1, b1, w2, b2): training images and labels, the batch order, weights."""
     rng = np.random.default_rng(0)
-    x = rng.random((STEPS * BATCH, 784)).astype(dtype)
-    t = rng.integers(0, 10, STEPS * BATCH)
+    x, t = training_set()
+    x, order = x.astype(dtype), rng.permutation(len(x))[:STEPS * BATCH]
     w1 = (0.01 * rng.standard_normal((784, 50))).astype(dtype)
     w2 = (0.01 * rng.standard_normal((50, 10))).astype(dtype)
-    return x, t, w1, np.zeros(50, dtype), w2, np.zeros(10, dtype)
+    return x, t, order, w1, np.zeros(50, dtype), w2, np.zeros(10, dtype)
 
 
-def epoch_numpy(x, t, w1, b1, w2, b2) -> float:
+def training_set() -> tuple:
+    """Fashion-MNIST's 60,000 training images (scaled to [0, 1]) and labels, or random data."""
+    sys.path.insert(0, ROOT)
+    from nn.datasets import FASHION_MNIST_DIR, load_idx_dir
+    if FASHION_MNIST_DIR.is_dir():
+        (x, t), _ = load_idx_dir(FASHION_MNIST_DIR, normalize=True, one_hot_label=False)
+        return x, t.astype(np.int64)
+    rng = np.random.default_rng(1)
+    return rng.random((60000, 784)), rng.integers(0, 10, 60000)
+
+
+def batch(x, t, order, i):
+    """The i-th batch of the permutation: gathered copies, as a shuffling training loop makes."""
+    idx = order[i * BATCH:(i + 1) * BATCH]
+    return x[idx], t[idx]
+
+
+def epoch_numpy(x, t, order, w1, b1, w2, b2) -> float:
     """The forward and backward formulas of chapter 5, by hand."""
     for i in range(STEPS):
-        xb, tb = x[i * BATCH:(i + 1) * BATCH], t[i * BATCH:(i + 1) * BATCH]
+        xb, tb = batch(x, t, order, i)
         a1 = xb @ w1 + b1
         h = np.maximum(a1, 0)
         s = h @ w2 + b2
@@ -54,13 +77,13 @@ def epoch_numpy(x, t, w1, b1, w2, b2) -> float:
     return float(loss)
 
 
-def epoch_ours(x, t, w1, b1, w2, b2) -> float:
+def epoch_ours(x, t, order, w1, b1, w2, b2) -> float:
     from autograd import Tensor, cross_entropy
     params = [Tensor(p, requires_grad=True) for p in (w1, b1, w2, b2)]
     W1, B1, W2, B2 = params
     for i in range(STEPS):
-        xb = Tensor(x[i * BATCH:(i + 1) * BATCH])
-        loss = cross_entropy((xb @ W1 + B1).relu() @ W2 + B2, t[i * BATCH:(i + 1) * BATCH])
+        xb, tb = batch(x, t, order, i)
+        loss = cross_entropy((Tensor(xb) @ W1 + B1).relu() @ W2 + B2, tb)
         loss.backward()
         for p in params:
             p.data -= LR * p.grad
@@ -68,16 +91,15 @@ def epoch_ours(x, t, w1, b1, w2, b2) -> float:
     return loss.item()
 
 
-def epoch_torch(x, t, w1, b1, w2, b2) -> float:
+def epoch_torch(x, t, order, w1, b1, w2, b2) -> float:
     import torch
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("OPENBLAS_NUM_THREADS", "2")))
     params = [torch.tensor(p, requires_grad=True) for p in (w1, b1, w2, b2)]
     W1, B1, W2, B2 = params
-    X, T = torch.from_numpy(x), torch.from_numpy(t)
+    X, T, O = torch.from_numpy(x), torch.from_numpy(t), torch.from_numpy(order)
     for i in range(STEPS):
-        xb = X[i * BATCH:(i + 1) * BATCH]
-        loss = torch.nn.functional.cross_entropy(
-            torch.relu(xb @ W1 + B1) @ W2 + B2, T[i * BATCH:(i + 1) * BATCH])
+        idx = O[i * BATCH:(i + 1) * BATCH]
+        loss = torch.nn.functional.cross_entropy(torch.relu(X[idx] @ W1 + B1) @ W2 + B2, T[idx])
         loss.backward()
         with torch.no_grad():
             for p in params:
@@ -86,15 +108,14 @@ def epoch_torch(x, t, w1, b1, w2, b2) -> float:
     return loss.item()
 
 
-def epoch_dezero(x, t, w1, b1, w2, b2) -> float:
+def epoch_dezero(x, t, order, w1, b1, w2, b2) -> float:
     import dezero
     import dezero.functions as F
     params = [dezero.Parameter(p) for p in (w1, b1, w2, b2)]
     W1, B1, W2, B2 = params
     for i in range(STEPS):
-        xb = x[i * BATCH:(i + 1) * BATCH]
-        loss = F.softmax_cross_entropy(
-            F.linear(F.relu(F.linear(xb, W1, B1)), W2, B2), t[i * BATCH:(i + 1) * BATCH])
+        xb, tb = batch(x, t, order, i)
+        loss = F.softmax_cross_entropy(F.linear(F.relu(F.linear(xb, W1, B1)), W2, B2), tb)
         for p in params:
             p.cleargrad()
         loss.backward()
@@ -125,7 +146,7 @@ def worker(system: str, dtype: str) -> None:
     t0 = time.perf_counter()
     loss = SYSTEMS[system](*data)
     dt = time.perf_counter() - t0
-    print(json.dumps({"seconds": dt, "loss": loss, "w1_dtype": str(data[2].dtype)}))
+    print(json.dumps({"seconds": dt, "loss": loss, "w1_dtype": str(data[3].dtype)}))
 
 
 def main() -> None:
@@ -140,13 +161,17 @@ def main() -> None:
     systems = args.systems.split(",")
     print(f"epoch = {STEPS} steps of batch {BATCH}, 784-50-10 ReLU, softmax CE, SGD lr {LR}; "
           f"median of {args.rounds} alternating rounds, each run in its own process")
-    for dtype in ("float64", "float32"):
+    one_thread = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
+                      MKL_NUM_THREADS="1")
+    for dtype, env, title in (("float64", None, "float64, BLAS default threads"),
+                              ("float32", None, "float32, BLAS default threads"),
+                              ("float64", one_thread, "float64, one BLAS thread")):
         times: dict = {s: [] for s in systems}
         losses: dict = {}
         for _ in range(args.rounds):
             for system in systems:
                 out = subprocess.run([sys.executable, __file__, "--worker", system, dtype],
-                                     capture_output=True, text=True)
+                                     capture_output=True, text=True, env=env)
                 if out.returncode != 0:
                     print(f"  {system}: failed: {out.stderr.strip().splitlines()[-1:]}")
                     continue
@@ -154,7 +179,7 @@ def main() -> None:
                 times[system].append(r["seconds"])
                 losses[system] = r["loss"]
         base = statistics.median(times["numpy"])
-        print(f"\n{dtype}:")
+        print(f"\n{title}:")
         for system in systems:
             if times[system]:
                 med = statistics.median(times[system])

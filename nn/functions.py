@@ -1,6 +1,9 @@
 """The book's helper functions (chapters 3-4), in NumPy: activations, losses, accuracy,
 numerical gradient.
 
+These are the book's own functions, kept apart from autograd's on purpose: students read them next
+to the book (autograd's one softmax kernel is `autograd.softmax_ops.stable_softmax`).
+
 Changes from the book, all for numerical honesty:
 - losses take logs without the book's `+ 1e-7` (it biases the loss and breaks gradient checks);
   `cross_entropy_from_logits` works from log-softmax, so it never takes log(0) at all;

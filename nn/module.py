@@ -12,8 +12,7 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
-from autograd import Tensor, Value, scope
-from autograd.engine import Mode
+from autograd import Tensor, Value, current_scope, scope
 
 __all__ = ["Parameter", "Module", "Sequential"]
 
@@ -53,7 +52,7 @@ class Module:
                 if isinstance(member, Module):
                     member._scope_name = name
                 else:  # a parameter is drawn inside the box of the module that holds it
-                    member._scope = Mode.scope
+                    member.scope = current_scope()
             return self.forward(*args, **kwargs)
 
     # ---- walking the attributes ----------------------------------------------------------------

@@ -21,7 +21,7 @@ _ROOT = str(Path(__file__).resolve().parents[1])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from autograd import Tensor, no_grad  # noqa: E402
+from autograd import Tensor, grad, no_grad  # noqa: E402
 
 H = 1e-6  # central-difference step: truncation ~H^2 * f''', rounding ~1e-16 * |L| / H
 RTOL = 1e-5
@@ -69,12 +69,13 @@ def numerical_grads(f, arrays, R, h: float = H) -> list:
 
 
 def check_grads(f, *arrays, expected=None, seed: int = 0, rtol: float = RTOL,
-                atol: float = ATOL) -> list:
+                atol: float = ATOL, order: int = 1) -> list:
     """Assert autograd's gradients of sum(f(*xs) * R) match central differences; return them.
 
     `arrays` are the inputs (float64 NumPy arrays or numbers), each wrapped in a Tensor that
     requires a gradient. `expected`, if given, is the forward value computed independently
-    (NumPy, a closed form) and is compared with f's output too.
+    (NumPy, a closed form) and is compared with f's output too. order=2 checks the second
+    derivatives too (see check_second_order), as HIPS autograd's check_grads does by default.
     """
     arrays = [np.array(a, dtype=np.float64) for a in arrays]
     tensors = [Tensor(a.copy(), requires_grad=True) for a in arrays]
@@ -98,4 +99,39 @@ def check_grads(f, *arrays, expected=None, seed: int = 0, rtol: float = RTOL,
         np.testing.assert_allclose(g, num, rtol=rtol, atol=atol,
                                    err_msg=f"gradient of input {i} vs central differences")
         analytic.append(g)
+    if order >= 2:
+        check_second_order(f, arrays, R, seed, rtol, atol)
     return analytic
+
+
+def _gradient_dot(f, arrays, R, S) -> float:
+    """M(xs) = Σ_i <dL/dx_i, S_i> for L = sum(f(xs) * R), the gradients by autograd (no graph)."""
+    tensors = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    grads = grad((f(*tensors) * Tensor(R)).sum(), tensors)
+    return sum(float(np.sum(np.asarray(getattr(g, "data", g)) * s)) for g, s in zip(grads, S))
+
+
+def check_second_order(f, arrays, R, seed: int = 0, rtol: float = RTOL, atol: float = ATOL) -> None:
+    """Second derivatives: the gradient of M = Σ_i <dL/dx_i, S_i> (random S_i), where the dL/dx_i
+    are recorded with create_graph=True (Hessian-vector products), against central differences
+    of M computed from first-order gradients."""
+    S = [rng(seed + 777 + i).standard_normal(a.shape) for i, a in enumerate(arrays)]
+    tensors = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    first = grad((f(*tensors) * Tensor(R)).sum(), tensors, create_graph=True)
+    M = sum(((g if isinstance(g, Tensor) else Tensor(g)) * Tensor(s)).sum()
+            for g, s in zip(first, S))
+    analytic = grad(M, tensors)
+    for i, a in enumerate(arrays):
+        numeric = np.zeros_like(a)
+        flat, nflat = a.reshape(-1), numeric.reshape(-1)
+        for j in range(flat.size):
+            keep = flat[j]
+            flat[j] = keep + H
+            up = _gradient_dot(f, arrays, R, S)
+            flat[j] = keep - H
+            down = _gradient_dot(f, arrays, R, S)
+            flat[j] = keep
+            nflat[j] = (up - down) / (2 * H)
+        g = np.asarray(getattr(analytic[i], "data", analytic[i]))
+        np.testing.assert_allclose(g, numeric, rtol=rtol, atol=atol,
+                                   err_msg=f"second derivative (input {i}) vs central differences")

@@ -93,7 +93,7 @@ def graph_order(output: Any) -> list:
     """Every node `output` (a node, or a list of nodes) depends on, each after its parents,
     inputs in the order written; with several outputs, the first one's graph comes first."""
     outputs = as_outputs(output)
-    return topological_order(reversed(outputs))
+    return topological_order(outputs)
 
 
 def node_names(order: list) -> dict:
