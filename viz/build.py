@@ -227,6 +227,22 @@ def _too_big(order: list, drawn: int, max_nodes: int, collapse: bool, caller: st
             f"({collapsed} nodes then), or " + subgraph)
 
 
+def check_drawable(order: list, group: dict, modules: dict, max_nodes: int, collapse: bool,
+                   caller: str) -> None:
+    """Refuse (ValueError, saying what to do) a graph that dot would take minutes to lay out:
+    more boxes than max_nodes, or, drawn in full, edges that cross too many layers."""
+    drawn = sum(1 for n in order if group[n] is None) + len(modules)
+    if drawn > max_nodes:
+        raise ValueError(_too_big(order, drawn, max_nodes, collapse, caller))
+    limit = LONG_EDGE_LIMIT * max(max_nodes, DEFAULT_MAX_NODES) // DEFAULT_MAX_NODES
+    if not collapse and _long_edge_cost(order) > limit:
+        raise ValueError(
+            f"a value in this graph feeds many far-apart operations (its edges cross "
+            f"{_long_edge_cost(order)} layers, more than {limit}), which makes dot take "
+            f"minutes. Call {caller} on a subgraph (pass an intermediate node as the output), "
+            "or raise max_nodes to allow more.")
+
+
 class _Builder:
     def __init__(self, output: Any, mode: str, collapse: bool, max_nodes: int,
                  progress: Progress | None, constants: str = "show", rankdir: str = "LR",
@@ -240,16 +256,7 @@ class _Builder:
         self.mode = check_mode(mode, self.outputs)
         self.order = graph_order(self.outputs)
         self.group, self.modules = module_groups(self.order, collapse)
-        drawn = sum(1 for n in self.order if self.group[n] is None) + len(self.modules)
-        if drawn > max_nodes:
-            raise ValueError(_too_big(self.order, drawn, max_nodes, collapse, caller))
-        limit = LONG_EDGE_LIMIT * max(max_nodes, DEFAULT_MAX_NODES) // DEFAULT_MAX_NODES
-        if not collapse and _long_edge_cost(self.order) > limit:
-            raise ValueError(
-                f"a value in this graph feeds many far-apart operations (its edges cross "
-                f"{_long_edge_cost(self.order)} layers, more than {limit}), which makes dot take "
-                f"minutes. Call {caller} on a subgraph (pass an intermediate node as the output), "
-                "or raise max_nodes to allow more.")
+        check_drawable(self.order, self.group, self.modules, max_nodes, collapse, caller)
         self.index = {n: i for i, n in enumerate(self.order)}
         self.names = node_names(self.order)
         self.uses = consumers_of(self.order)
@@ -387,7 +394,13 @@ class _Builder:
         return attrs
 
     def edges(self) -> list:
-        """(tail, head, attrs) for every edge: parent -> operation, operation -> result."""
+        """(tail, head, attrs) for every edge: parent -> operation, operation -> result.
+
+        The edges into operations are gathered first in `crossing`, keyed by what makes one
+        drawn edge: (the parent, the operation's DOT id, the input position). A collapsed module
+        is one DOT id for all its operations and drops the position (None), so a value entering
+        it several times is drawn once; each key keeps the list of (child, input) uses it carries.
+        """
         out, crossing = [], {}
         for child in self.order:
             inside = self.group[child]
