@@ -49,15 +49,15 @@ def softmax(x: np.ndarray) -> np.ndarray:
     Subtracting the row's maximum first leaves the result unchanged and keeps exp from overflowing.
     """
     x = _as_float(x)
-    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
-    return e / np.sum(e, axis=-1, keepdims=True)
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def log_softmax(x: np.ndarray) -> np.ndarray:
     """log(softmax(x)) along the last axis, computed without taking log of a tiny probability."""
     x = _as_float(x)
-    shifted = x - np.max(x, axis=-1, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+    shifted = x - x.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
 def cross_entropy_error(y: np.ndarray, t: np.ndarray) -> float:
@@ -212,7 +212,7 @@ def warn_if_unreliable(op: str, error: np.ndarray, eps: float, gradient: np.ndar
 def _as_float(x) -> np.ndarray:
     """x as an ndarray; integers and booleans become float64, float32 stays float32."""
     x = np.asarray(x)
-    return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
 
 
 def _target_rows(op: str, y: np.ndarray, t: Any) -> np.ndarray:

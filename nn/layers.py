@@ -5,11 +5,13 @@ takes dL/d(output) from the layer above and returns dL/d(input) for the layer be
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from .functions import _as_float, _target_rows, cross_entropy_from_logits, sigmoid, softmax
+from .functions import (_as_float, _mean_negative_log_likelihood, _target_rows, log_softmax,
+                        sigmoid, softmax)
 
 __all__ = ["MulLayer", "AddLayer", "Relu", "Sigmoid", "Affine", "SoftmaxWithLoss"]
 
@@ -103,7 +105,7 @@ class Affine:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x)
-        if x.ndim == 0 or int(np.prod(x.shape[1:])) != self.W.shape[0]:
+        if x.ndim == 0 or math.prod(x.shape[1:]) != self.W.shape[0]:
             n = x.shape[0] if x.ndim else "?"
             raise ValueError(f"Affine: x of shape {x.shape} is read as a batch of {n} samples, "
                              f"which does not fit W of shape {self.W.shape}: each sample must "
@@ -156,7 +158,7 @@ class SoftmaxWithLoss:
                              f"autograd's cross_entropy (or nn.SoftmaxWithLoss) for other targets")
         self.t = t
         self.y = softmax(x)
-        self.loss = cross_entropy_from_logits(x, self.t)
+        self.loss = _mean_negative_log_likelihood(log_softmax(x), t)  # t is checked above
         return self.loss
 
     def backward(self, dout: float = 1) -> np.ndarray:
