@@ -341,10 +341,10 @@ def test_explore_and_save_steps_take_collapse_constants_and_rankdir(tmp_path):
     for j, m in enumerate(data["modules"]):
         assert f'data-module="{j}" data-name="{m["name"]}"' in page
     # playback: one step per box (two inputs, four modules), nothing hidden gets a step of its own
-    assert len(data["forward"]) == 2 + 4
-    modules = [s.get("module") for s in data["backward"]]  # the output's neuron first
-    assert modules[0] == 0 and sorted(modules) == [0, 1, 2, 3]
-    assert data["seedUnit"] == {"module": 0}  # the output is inside the last neuron
+    assert len(data["forward"]) == 2 + 4 + 1  # the output is drawn on its own (issue 11)
+    modules = [s.get("module") for s in data["backward"]]  # the output, then its neuron
+    assert modules[0] is None and modules[1] == 0 and sorted(modules[1:]) == [0, 1, 2, 3]
+    assert data["seedUnit"] == {"node": data["output"]}
     inside = {k for s in data["backward"] for k in s["nodes"]}
     assert inside == {k for k, n in enumerate(data["nodes"]) if n["parents"]}
     panel = dict(data["modules"][1]["sections"])

@@ -271,12 +271,14 @@ def test_collapsed_mlp_modules_click_and_play(browser, tmp_path):
     out.backward()
     load(browser, viz.explore(out, collapse=True).save(tmp_path / "mlp.html"))
     state = browser.execute_script("return tracegrad.mode('backward')")
-    assert state["total"] == 1 + 4  # the seed, then one step per neuron
-    state = browser.execute_script("return tracegrad.step(1)")
-    assert state["current"] == "MLP/layers.1/neurons.0" and "inside the collapsed module" in \
-        state["stepText"]
-    assert browser.execute_script(SHOWN_GRADS) == []  # (the module boxes carry no numbers)
-    for k in range(2, 6):
+    # the seed, the output (drawn outside its neuron, issue 11), then one step per neuron
+    assert state["total"] == 1 + 1 + 4
+    state = browser.execute_script("return tracegrad.step(2)")
+    assert state["current"] == "out"
+    assert browser.execute_script(SHOWN_GRADS) == ["out"]  # (the module boxes carry no numbers)
+    state = browser.execute_script("return tracegrad.step(3)")
+    assert state["current"] == "MLP/layers.1/neurons.0" and "one box" in state["stepText"]
+    for k in range(3, 7):
         state = browser.execute_script("return tracegrad.step(arguments[0])", k)
         assert state["current"].startswith("MLP/layers.") and "one box" in state["stepText"]
     browser.find_element(By.CSS_SELECTOR, 'g.node[data-name="MLP/layers.0/neurons.1"]').click()

@@ -6,6 +6,8 @@
     explore(out)             -> Explorer: one interactive page (Jupyter shows it; .save("g.html")):
                                 forward/backward playback, click a node for why its gradient is so
     save_steps(out, "s.html")-> the explorer's page, opened on the backward pass's first step
+    practice(out)            -> the explorer in practice mode: the gradients hidden, the learner
+                                finds them node by node and is told where a wrong one went wrong
     format_number(x)         -> how numbers read in the pictures: 220, 2.2, 1.1e-05
     check(out, reference)    -> CheckResult: every node's gradient against central differences
                                 ("numerical") or PyTorch ("torch"), the first operation whose
@@ -18,7 +20,9 @@ from .explore import Explorer, explore
 from .format import format_number
 from .graph import draw, save
 from .steps import Frame, backward_steps, save_steps
+from .whatif import practice
 
-__all__ = ["draw", "save", "explore", "Explorer", "backward_steps", "save_steps", "Frame",
+__all__ = ["draw", "save", "explore", "practice", "Explorer", "backward_steps", "save_steps",
+           "Frame",
            "format_number", "Graph", "GraphvizNotFoundError", "INSTALL_HINT", "MODES",
            "DEFAULT_MAX_NODES", "check", "CheckResult"]

@@ -28,6 +28,7 @@ from graphviz import nohtml
 from .dot import Graph
 from .format import (NAME_CHARS, TOOLTIP_CHARS, escape_label, escape_string, format_number,
                      format_operand, shorten, visible)
+from .layouts import cluster_order, scope_ids
 from .nodes import (as_outputs, consumers_of, contribution, grad_of, graph_order, has_gradients,
                     is_tensor, long_lines, node_names, passes_summed, short_text)
 
@@ -182,10 +183,24 @@ def edge_id(child_index: int, i: int) -> str:
     return f"n{child_index}_in{i}"
 
 
-def module_groups(order: list, collapse: bool) -> tuple[dict, dict]:
-    """With `collapse`: each node's collapsed module (its innermost scope; None outside any) and
-    each module's id, m0, m1, ... in order of first appearance; without: no groups, no modules."""
-    group = {n: (n.scope or None) if collapse else None for n in order}
+def pulled_outputs(order: list, outputs: list) -> list:
+    """The outputs drawn outside their module (so that they stay in sight when it is collapsed):
+    those whose module computes other nodes too (an MLP's last neuron); an output that is all its
+    module computes (SoftmaxWithLoss's loss) stays its module."""
+    computed: dict = {}
+    for n in order:
+        if n.parents and n.scope:
+            computed[n.scope] = computed.get(n.scope, 0) + 1
+    return [o for o in outputs if o.scope and o.parents and computed.get(o.scope, 0) > 1]
+
+
+def module_groups(order: list, collapse: bool, outputs: list = ()) -> tuple[dict, dict]:
+    """With `collapse`: each node's collapsed module (its innermost scope; None outside any, and
+    for the `pulled_outputs`, drawn on their own) and each module's id, m0, m1, ... in order of
+    first appearance; without: no groups, no modules."""
+    pulled = pulled_outputs(order, list(outputs)) if collapse else []
+    group = {n: (n.scope or None) if collapse and not any(n is o for o in pulled) else None
+             for n in order}
     modules: dict = {}
     for n in order:
         if group[n] is not None and group[n] not in modules:
@@ -255,7 +270,10 @@ class _Builder:
         self.rankdir = check_rankdir(rankdir)
         self.mode = check_mode(mode, self.outputs)
         self.order = graph_order(self.outputs)
-        self.group, self.modules = module_groups(self.order, collapse)
+        self.collapse = collapse
+        self.group, self.modules = module_groups(self.order, collapse, self.outputs)
+        self.scope_ids = scope_ids(self.order)
+        self.pulled = pulled_outputs(self.order, self.outputs)
         check_drawable(self.order, self.group, self.modules, max_nodes, collapse, caller)
         self.index = {n: i for i, n in enumerate(self.order)}
         self.names = node_names(self.order)
@@ -347,7 +365,10 @@ class _Builder:
             attrs["peripheries"] = "2"
         if self.highlighted(node):
             attrs.update(HIGHLIGHT)
-        self.add(node.scope or None, self.box_id(node), attrs)
+        # the graph's output is drawn outside any module, so that it stays in sight when its
+        # module is collapsed (its operation stays inside, unless the module is one box)
+        outside = any(node is o for o in self.pulled)
+        self.add(None if outside else node.scope or None, self.box_id(node), attrs)
         if node.parents:
             op = self.op_text(node)
             label = (_marked_op(op, self.rankdir in ("LR", "RL")) if self.marked(node)
@@ -357,7 +378,8 @@ class _Builder:
                      "id": self.op_id(node), "class": "tg-op"}
             if self.highlighted(node):
                 attrs.update(HIGHLIGHT)
-            self.add(node.scope or None, self.op_id(node), attrs)
+            self.add(None if outside and self.collapse else node.scope or None, self.op_id(node),
+                     attrs)
 
     def add_module(self, scope: str, name: str) -> None:
         attrs = {"label": _html(_bold(_module_name(scope))), "shape": "box",
@@ -473,10 +495,11 @@ class _Builder:
         """Declare the nodes of `scope`, then each scope inside it as a nested cluster."""
         for name, attrs in self.items.get(scope, []):
             graph.node(name, **attrs)
-        for child in tree.get(scope, []):
+        for child in cluster_order(tree.get(scope, []), self.rankdir):
             with graph.subgraph(name=self.cluster_name(child)) as sub:
                 sub.attr(label=_html(_name(_module_name(child))), style="rounded,dashed",
-                         color="gray45", fontcolor="gray25", tooltip=_tooltip(child))
+                         color="gray45", fontcolor="gray25", tooltip=_tooltip(child),
+                         id=self.scope_ids[child], **{"class": "tg-cluster"})
                 self.emit(sub, child, tree)
 
 

@@ -260,7 +260,7 @@ class _Describer:
         self.tensor = tensor_node(output)
         self.root = self.keys[output]
         self.grads = has_gradients(output)
-        self.group, modules = module_groups(self.order, collapse)
+        self.group, modules = module_groups(self.order, collapse, [output])
         self.modules = list(modules)  # scopes, module j is the SVG's m{j}
         self.module_index = {scope: j for j, scope in enumerate(self.modules)}
         self.folded = folded_constants(self.order, [output], self.uses, self.group, constants)

@@ -23,8 +23,11 @@ from .build import DEFAULT_MAX_NODES, build, check_constants, check_mode, check_
 from .describe import describe, step_text, total_steps
 from .files import write_file
 from .format import escape_html
-from .nodes import check_node, has_gradients
+from .nodes import check_node, graph_order, has_gradients
 from .page import inline_svg
+from .whatif import live_data
+from .health import heat_data
+from .layouts import scopes
 
 PLAYBACK_MODES = ("forward", "backward", "both")
 _COUNTER = itertools.count(1)
@@ -70,7 +73,9 @@ def _library() -> str:
     each loaded once per page however many explorers it holds."""
     panzoom = ("if (typeof window.Panzoom !== 'function') { (function (define, module, exports) {\n"
                + static_text("vendor/panzoom.min.js") + "\n}).call(window); }")
-    return _script(panzoom) + "\n" + _script(static_text("explorer.js"))
+    return (_script(panzoom) + "\n" + _script(static_text("explorer.js")) + "\n"
+            + _script(static_text("whatif.js")) + "\n" + _script(static_text("practice.js"))
+            + "\n" + _script(static_text("heat.js")) + "\n" + _script(static_text("collapse.js")))
 
 
 def label_svg(svg: str, names: list[str], modules: list[str] = ()) -> str:
@@ -142,6 +147,10 @@ class Explorer:
         graph = build(output, drawing, max_nodes=max_nodes, collapse=collapse,
                       constants=constants, rankdir=rankdir, caller=caller)
         self.data = describe(output, collapse=collapse, constants=constants)
+        # the heat view (health.py, heat.js) and the clusters the page collapses (collapse.js)
+        self.data.update(heat=heat_data(output), scopes=scopes(graph_order(output)), view="plain")
+        self.live = live_data(output, collapse, constants)  # what-if and practice (whatif.py)
+        self.practice = False  # viz.practice opens the page in practice mode
         total = total_steps(self.data, self.mode)
         if step is not None and step > total:
             raise ValueError(f"{caller}: step={step} is past the last step: the {self.mode} "
@@ -162,7 +171,8 @@ class Explorer:
                                      [n["name"] for n in self.data["nodes"]],
                                      [m["name"] for m in self.data["modules"]]), prefix)
         data = dict(self.data, prefix=prefix, mode=self.mode, step=self.step,
-                    documentKeys=document_keys, playMs=self.play_ms)
+                    documentKeys=document_keys, playMs=self.play_ms, live=self.live,
+                    practice=self.practice)
         disabled = "" if self.data["hasGrad"] else " disabled"
         return f"""<div class="tg-explorer" id="{root}" tabindex="0" style="--tg-back-arrow: url(#{prefix}back)">
 <style>{static_text("explorer.css")}</style>

@@ -84,6 +84,15 @@
     this.setupPanZoom();  // (opens on the view that shows the current node)
     this.bindEvents();
     this.setStep(this.stepIndex);
+    hook('mount', this);
+  }
+
+  // ---- plugins (whatif.js, practice.js): tracegrad.plugin({mount, render, panel, state, handle}),
+  // each an optional function(explorer, arg) called at that point
+  var plugins = [];
+
+  function hook(name, ex, arg) {
+    for (var i = 0; i < plugins.length; i++) { if (plugins[i][name]) { plugins[i][name](ex, arg); } }
   }
 
   Explorer.prototype.findElements = function () {
@@ -425,6 +434,7 @@
     }
     this.stepText.textContent = this.describeStep(ph, current);
     if (curKey !== this.lastCurrent) { this.reveal(current); this.lastCurrent = curKey; }
+    hook('render', this);
   };
 
   Explorer.prototype.unitOf = function (k) {
@@ -485,6 +495,7 @@
     var part = this.part(unit);
     if (part) { part.g.classList.add('tg-selected'); }
     if (unit.module !== undefined) { this.renderModule(unit.module); } else { this.renderPanel(unit.node); }
+    hook('panel', this, unit);
     return this.state();
   };
 
@@ -582,13 +593,15 @@
   };
 
   Explorer.prototype.state = function () {
-    return {
+    var st = {
       id: this.id, mode: this.timelineMode, step: this.stepIndex, total: this.total(),
       current: this.unitName(this.current()),
       selected: this.unitName(this.selectedUnit),
       panel: this.panel.innerText, stepText: this.stepText.textContent,
       scale: this.pz ? this.pz.getScale() : 1
     };
+    hook('state', this, st);
+    return st;
   };
 
   // ---- the page's handle --------------------------------------------------------------------------
@@ -601,7 +614,7 @@
   }
 
   function handle(ex) {
-    return {
+    var h = {
       id: ex.id,
       select: function (name) { return ex.select(name); },
       step: function (k) { if (k !== undefined) { ex.setStep(ex.checkStep(k)); ex.pause(); } return ex.state(); },
@@ -611,6 +624,8 @@
       fit: function () { ex.fit(); },
       explorer: ex
     };
+    hook('handle', ex, h);
+    return h;
   }
 
   window.tracegrad = {
@@ -633,6 +648,8 @@
     state: function () { return first().state(); },
     formatNumber: function (x) { return fmt(x); },  // as Python's viz.format_number writes it
     play: function () { first().play(); },
-    pause: function () { first().pause(); }
+    pause: function () { first().pause(); },
+    first: first,
+    plugin: function (p) { plugins.push(p); }
   };
 })();
