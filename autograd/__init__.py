@@ -18,5 +18,11 @@ from .value import Value
 
 __all__ = ["Value", "Tensor", "tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled",
            "grad", "scope", "current_scope", "detect_anomaly", "topological_order",
-           "topological_order_plain", "zero_grad", "softmax", "log_softmax", "cross_entropy", "matmul", "exp", "log", "tanh", "sigmoid", "relu",
-           "GradientWarning", "AccumulationWarning", "gradcheck", "GradcheckReport", "sum_to"]
+           "topological_order_plain", "zero_grad", "softmax", "log_softmax", "cross_entropy",
+           "matmul", "exp", "log", "tanh", "sigmoid", "relu", "GradientWarning",
+           "AccumulationWarning", "gradcheck", "GradcheckReport", "sum_to"]
+
+# chapter 7: convolution and max pooling (im2col / col2im as differentiable operations)
+from .conv_ops import conv2d, max_pool2d  # noqa: E402
+
+__all__ += ["conv2d", "max_pool2d"]

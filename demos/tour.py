@@ -20,6 +20,8 @@ from viz.format import format_shape
 
 from . import (add_mul_nodes, affine, backward_steps, buy_apple, buy_apple_orange, chain_rule,
                gradient_check, higher_order, relu_sigmoid, softmax_with_loss, train_two_layer_net)
+from . import optimizer_compare, overfit, weight_init  # chapter 6
+from . import train_convnet  # chapter 7
 from .common import DemoError, DemoResult, fmt, integer, parse_args
 
 FIGURES = (".svg", ".png")
@@ -151,6 +153,75 @@ def _training(n: dict[str, Any]) -> dict[str, str]:
                                      "nn.load_weights)."}
 
 
+def _optimizer_compare(n: dict[str, Any]) -> dict[str, str]:
+    ends = "; ".join(f"{name} (lr {fmt(p['lr'])}) ends at f = {p['f']:.3g}"
+                     for name, p in n["paths"].items())
+    captions = {"optimizer_paths.svg": (
+        f"The paths of four optimizers on the book's f(x, y) from ({fmt(n['start'][0])}, "
+        f"{fmt(n['start'][1])}), {n['steps']} steps each: {ends}.")}
+    if n["dataset"] is not None:
+        accs = ", ".join(f"{name} {acc:.4f}" for name, acc in n["test_acc"].items())
+        captions["optimizer_mnist.svg"] = (
+            f"Batch loss of MultiLayerNet with {n['layers']} hidden layers of {n['hidden']} units "
+            f"on {n['dataset']}, {n['iterations']} iterations of batch {n['batch_size']} per "
+            f"optimizer; test accuracy afterwards: {accs}.")
+    return captions
+
+
+def _weight_init(n: dict[str, Any]) -> dict[str, str]:
+    def layers(activation: str) -> str:
+        return "; ".join(f"{label}: {', '.join(f'{s:.2g}' for s in e['std'])}"
+                         for label, e in n[activation].items())
+
+    def grads(activation: str) -> str:
+        return "; ".join(f"{label} {e['grad_W1']:.2g} and {e['grad_W6']:.2g}"
+                         for label, e in n[activation].items())
+
+    head = f"{n['samples']} random inputs through {n['layers']} layers of {n['units']} units"
+    return {
+        "weight_init_sigmoid.svg": (f"Sigmoid activations, {head}. Their standard deviation, "
+                                    f"layer by layer: {layers('sigmoid')}."),
+        "weight_init_relu.svg": (f"ReLU activations, {head}. Their standard deviation, layer by "
+                                 f"layer: {layers('relu')}."),
+        "weight_init_gradients.svg": (f"The gradient norm of each layer's weights after one "
+                                      f"backward pass; first and last layer, sigmoid: "
+                                      f"{grads('sigmoid')}; ReLU: {grads('relu')}.")}
+
+
+def _overfit(n: dict[str, Any]) -> dict[str, str]:
+    runs = "; ".join(f"{name}: train {r['train']:.4f}, test {r['test']:.4f}"
+                     for name, r in n["runs"].items())
+    m = n["monitor"]
+    return {
+        "overfit.svg": (
+            f"{n['samples']} training samples of {n['dataset']}, {n['epochs']} epochs, "
+            f"{n['layers']} hidden layers of {n['hidden']} units, plain, with weight decay "
+            f"{fmt(n['weight_decay'])} and with Dropout {fmt(n['dropout_ratio'])}: {runs}."),
+        "overfit_monitor.svg": (
+            f"The plain run seen by nn.Monitor, {m['records']} records from iteration "
+            f"{m['first_step']} to {m['last_step']}: the first layer's gradient norm went from "
+            f"{m['grad_W1'][0]:.3g} to {m['grad_W1'][1]:.3g}, its update ratio from "
+            f"{m['ratio_W1'][0]:.2g} to {m['ratio_W1'][1]:.2g}.")}
+
+
+def _convnet(n: dict[str, Any]) -> dict[str, str]:
+    size = f"{n['filter_size']}×{n['filter_size']}"
+    return {
+        "convnet_training.svg": (
+            f"SimpleConvNet ({n['filter_num']} filters {size}, ReLU, max pooling, Affine, ReLU, "
+            f"Affine) on {n['dataset']}: loss at each of {n['iterations']} iterations, accuracy at "
+            f"each of {n['epochs']} epochs; final train accuracy {n['final_train']:.4f}, test "
+            f"accuracy {n['final_test']:.4f}."),
+        "convnet_filters.svg": (
+            f"The {n['filter_num']} first-layer filters ({size}) before training (random) and "
+            "after: the trained ones respond to edges and blobs."),
+        "convnet_graph.svg": (
+            f"The net's autograd graph for {n['graph_samples']} test images, one box per layer "
+            f"(im2col, the product with the filters and max pool are inside); loss "
+            f"{fmt(n['graph_loss'])}. Its explorer page plays the layers forward and backward."),
+        "convnet_weights.npz": "The trained weights (load them with np.load or nn.load_weights)."}
+
+
 @dataclass
 class Section:
     """One demo on the page: the module, a title, a line of text (no numbers), its captions."""
@@ -191,6 +262,18 @@ SECTIONS: list[Section] = [
             "Backward builds a graph too, so it can be differentiated again.", _higher_order),
     Section(train_two_layer_net, "Training TwoLayerNet (train_neuralnet)",
             "Stochastic gradient descent with the gradients from backpropagation.", _training),
+    Section(optimizer_compare, "SGD, Momentum, AdaGrad, Adam (Fig. 6-8, 6-9)",
+            "The same function and the same network, four ways of stepping downhill.",
+            _optimizer_compare),
+    Section(weight_init, "Initial weights and activations (Fig. 6-10 to 6-14)",
+            "The spread of the initial weights decides whether activations and gradients survive "
+            "many layers.", _weight_init),
+    Section(overfit, "Overfitting, weight decay and Dropout (Fig. 6-20, 6-21, 6-23)",
+            "A deep net learns a few hundred samples by heart; weight decay and Dropout narrow "
+            "the gap between train and test accuracy.", _overfit),
+    Section(train_convnet, "Training SimpleConvNet (Fig. 7-23, 7-24)",
+            "Convolution, ReLU and max pooling before the affine layers, trained with Adam; its "
+            "first-layer filters learn to see edges.", _convnet),
 ]
 
 
@@ -359,6 +442,9 @@ def run(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> Tour:
     data = (["--dataset", args.dataset] + (["--data-dir", args.data_dir] if args.data_dir else []))
     argvs = {gradient_check: data,
              train_two_layer_net: data + (["--iters", str(args.iters)] if args.iters is not None else [])}
+    argvs[optimizer_compare] = argvs[train_two_layer_net]  # --iters: per optimizer
+    argvs[overfit] = data
+    argvs[train_convnet] = argvs[train_two_layer_net]  # --iters: the ConvNet's too
     shown, training = [], None
     for section in SECTIONS:
         result, outcome = _run(section.module, argvs.get(section.module, []), args.out)

@@ -93,3 +93,127 @@ class SoftmaxWithLoss(Module):
         self.t = rows if labels is None else np.eye(x.shape[1], dtype=x.dtype)[labels]
         self.loss = float(out.data)
         return out
+
+
+# ---------------------------------------------------------------- chapter 6: BatchNorm, Dropout
+# (the hand-written versions, with their backward, are in nn/regularization.py)
+
+__all__ += ["BatchNorm", "Dropout"]
+
+
+class BatchNorm(Module):
+    """Batch normalisation with torch.nn.BatchNorm1d's semantics, forward only (autograd does the
+    backward the book derives by hand in nn.regularization.BatchNormalization).
+
+    x: (N, C) or (N, C, L); each of the C features (channels) is normalised over the batch (and
+    L): xn = (x − mean) / sqrt(var + eps), out = gamma · xn + beta (book eq. 6.7, 6.8), with the
+    biased variance (÷ N·L). gamma (torch's weight) starts at ones, beta (bias) at zeros, both (C,).
+
+    Training (module.train(), the default) normalises with the batch's statistics and updates the
+    running ones, as torch does:  running = (1 − momentum) · running + momentum · batch, where the
+    batch variance for running_var is the unbiased one (÷ N·L − 1). momentum=None gives torch's
+    cumulative average (1 / number of batches seen). module.eval() normalises with the running
+    statistics (running_mean starts at zeros, running_var at ones).
+
+    Differences from the book's BatchNormalization: momentum is torch's (0.1 here is the book's
+    0.9), eps is torch's 1e-5 (the book's is 1e-6), running_var starts at ones and is updated with
+    the unbiased variance (the book: zeros, biased), and a (N, C, L) input is normalised per
+    channel (the book flattens it to (N, C·L)). running_mean and running_var are plain arrays, not
+    Parameters: state_dict() and save_weights do not include them.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, *,
+                 dtype: Any = np.float64) -> None:
+        if not (isinstance(num_features, (int, np.integer)) and num_features > 0):
+            raise ValueError(f"BatchNorm: num_features must be a positive int, got {num_features!r}")
+        if not eps > 0:
+            raise ValueError(f"BatchNorm: eps must be > 0, got {eps!r}")
+        if momentum is not None and not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"BatchNorm: momentum must lie in [0, 1] or be None (torch's "
+                             f"convention: 0.1 moves the running statistics 10 % toward each "
+                             f"batch; the book's 0.9 is 0.1 here), got {momentum!r}")
+        self.num_features = int(num_features)
+        self.eps = float(eps)
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if affine:
+            self.gamma = Parameter(np.ones(self.num_features, dtype=dtype), label="gamma")
+            self.beta = Parameter(np.zeros(self.num_features, dtype=dtype), label="beta")
+        self.running_mean: np.ndarray | None = None
+        self.running_var: np.ndarray | None = None
+        self.num_batches_tracked = 0
+        if track_running_stats:
+            self.running_mean = np.zeros(self.num_features, dtype=dtype)
+            self.running_var = np.ones(self.num_features, dtype=dtype)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _tensor(x)
+        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
+            raise ValueError(f"BatchNorm: x of shape {x.shape} does not fit {self.num_features} "
+                             f"features: x must be (N, {self.num_features}) or "
+                             f"(N, {self.num_features}, L)")
+        axes = (0,) if x.ndim == 2 else (0, 2)
+        shape = (-1,) if x.ndim == 2 else (-1, 1)  # gamma, beta, statistics broadcast over L
+        count = x.size // self.num_features  # numbers per feature in the batch: N or N·L
+        use_batch = self.training or not self.track_running_stats
+        if use_batch:
+            if count < 2:
+                raise ValueError(f"BatchNorm: expected more than 1 value per feature in training "
+                                 f"(as torch), got x of shape {x.shape}")
+            mean = x.mean(axis=axes, keepdims=True)
+            xc = x - mean
+            var = (xc * xc).mean(axis=axes, keepdims=True)  # biased, as the book and torch
+            xn = xc / (var + self.eps).sqrt()
+            if self.training and self.track_running_stats:
+                self._update_running(mean.data.reshape(-1), var.data.reshape(-1), count)
+        else:
+            mean = self.running_mean.reshape(shape)
+            xn = (x - mean) / np.sqrt(self.running_var.reshape(shape) + self.eps)
+        if not self.affine:
+            return xn
+        return xn * self.gamma.reshape(shape) + self.beta.reshape(shape)
+
+    def _update_running(self, mean: np.ndarray, var: np.ndarray, count: int) -> None:
+        self.num_batches_tracked += 1
+        factor = (1.0 / self.num_batches_tracked if self.momentum is None
+                  else self.momentum)
+        self.running_mean *= 1 - factor
+        self.running_mean += factor * mean
+        self.running_var *= 1 - factor
+        self.running_var += factor * var * count / (count - 1)  # unbiased, as torch
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps:g}, momentum={self.momentum}"
+
+
+class Dropout(Module):
+    """Inverted dropout as torch.nn.Dropout: in training each element is kept with probability
+    1 − p and scaled by 1 / (1 − p), otherwise zeroed; in eval mode it is the identity.
+
+    The mask (True where kept) is drawn as `rng.random(x.shape) > p` from this module's own
+    Generator (`rng`: a seed or a Generator), a new one per call and kept in `.mask`; the book's
+    hand-written Dropout(dropout_ratio=p, rng=seed, inverted=True) draws the same masks.
+    The book's Dropout is not inverted (it scales by 1 − p at test time instead): the outputs
+    differ by that factor, the trained nets are equivalent.
+    """
+
+    def __init__(self, p: float = 0.5, *, rng: init_.RngLike = None) -> None:
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p (the probability of dropping) must lie in [0, 1], "
+                             f"got {p!r}")
+        self.p = float(p)
+        self.rng = init_.as_rng(rng)
+        self.mask: np.ndarray | None = None
+
+    def forward(self, x: Any) -> Tensor:
+        x = _tensor(x)
+        if not self.training or self.p == 0.0:
+            return x
+        self.mask = self.rng.random(x.shape) > self.p
+        scale = 0.0 if self.p == 1.0 else 1.0 / (1.0 - self.p)
+        return x * (self.mask * scale).astype(x.dtype)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"

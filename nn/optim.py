@@ -12,6 +12,13 @@ hold them see the new values), and the optimizer keeps its state (velocity, squa
 sums, ...) per parameter. Each optimizer writes its math once, in `_update_one`.
 
 Where the book's printed formula and torch.optim differ, we follow torch: each docstring says how.
+
+Weight decay (section 6.4.1): every optimizer takes `weight_decay=lambda` as torch.optim does,
+adding lambda * W to each gradient before the update (L2 regularisation, the gradient of
+0.5 * lambda * ||W||^2; for Adam this is torch.optim.Adam's weight_decay, not AdamW's decoupled
+decay). It applies to every array the optimizer updates, biases included, as in torch when all
+parameters are passed; the book's MultiLayerNet instead adds lambda * W inside the network and
+only for the weights W (nn.multi_layer_net, weight_decay_lambda).
 """
 from __future__ import annotations
 
@@ -28,7 +35,9 @@ __all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Ad
 class Optimizer:
     """Shared plumbing: update() for dicts, step()/zero_grad() for parameter objects."""
 
-    def __init__(self, params: Iterable[Any] | None = None) -> None:
+    def __init__(self, params: Iterable[Any] | None = None, weight_decay: float = 0.0) -> None:
+        _check("weight_decay", weight_decay, 0.0)
+        self.weight_decay = weight_decay
         if params is None:
             self.params: list[Any] | None = None
         else:
@@ -78,7 +87,10 @@ class Optimizer:
         if np.shape(grad) != param.shape:
             raise ValueError(f"{name}: gradient of shape {np.shape(grad)} does not match the "
                              f"parameter's shape {param.shape}")
-        self._update_one(self.state.setdefault(key, {}), param, np.asarray(grad))
+        grad = np.asarray(grad)
+        if self.weight_decay:
+            grad = grad + self.weight_decay * param  # torch: d_p = d_p.add(param, alpha=wd)
+        self._update_one(self.state.setdefault(key, {}), param, grad)
 
     def _update_one(self, state: dict[str, Any], param: np.ndarray, grad: np.ndarray) -> None:
         """Update one array in place; `state` is this array's own dict, empty on the first call."""
@@ -103,8 +115,9 @@ def _buffer(state: dict, key: str, like: np.ndarray) -> np.ndarray:
 class SGD(Optimizer):
     """W <- W - lr * dL/dW. The same as the book and as torch.optim.SGD."""
 
-    def __init__(self, lr: float = 0.01, *, params: Iterable[Any] | None = None) -> None:
-        super().__init__(params)
+    def __init__(self, lr: float = 0.01, *, params: Iterable[Any] | None = None,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(params, weight_decay)
         _check("lr", lr, 0.0)
         self.lr = lr
 
@@ -120,8 +133,9 @@ class Momentum(Optimizer):
     """
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9,
-                 *, params: Iterable[Any] | None = None) -> None:
-        super().__init__(params)
+                 *, params: Iterable[Any] | None = None,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(params, weight_decay)
         _check("lr", lr, 0.0)
         _check("momentum", momentum, 0.0)
         self.lr = lr
@@ -158,8 +172,9 @@ class AdaGrad(Optimizer):
     """
 
     def __init__(self, lr: float = 0.01, eps: float = 1e-7,
-                 *, params: Iterable[Any] | None = None) -> None:
-        super().__init__(params)
+                 *, params: Iterable[Any] | None = None,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(params, weight_decay)
         _check("lr", lr, 0.0)
         _check("eps", eps, 0.0)
         self.lr = lr
@@ -180,8 +195,9 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, lr: float = 0.01, decay_rate: float = 0.99, eps: float = 1e-7,
-                 *, params: Iterable[Any] | None = None) -> None:
-        super().__init__(params)
+                 *, params: Iterable[Any] | None = None,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(params, weight_decay)
         _check("lr", lr, 0.0)
         _check("decay_rate", decay_rate, 0.0, 1.0)
         _check("eps", eps, 0.0)
@@ -209,8 +225,9 @@ class Adam(Optimizer):
     """
 
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8, *, params: Iterable[Any] | None = None) -> None:
-        super().__init__(params)
+                 eps: float = 1e-8, *, params: Iterable[Any] | None = None,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(params, weight_decay)
         _check("lr", lr, 0.0)
         _check("beta1", beta1, 0.0, 1.0)
         _check("beta2", beta2, 0.0, 1.0)

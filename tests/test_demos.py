@@ -364,8 +364,9 @@ def expected_captions(stdout: str, idx_dir: Path) -> dict[str, list[float]]:
              if re.fullmatch(r"(W1|b1|W2|b2):\S+", line)]
     errors = [float(m) for m in re.findall(r"^order \d: max \|autograd - closed form\| = (\S+)$",
                                            stdout, re.M)]
-    train_acc, test_acc = map(float, FINAL_LINE.search(stdout).groups())
-    epochs = len(re.findall(r"^epoch", stdout, re.M))
+    two_layer = stdout.split("=== python -m demos.train_two_layer_net", 1)[1].split("\n=== ", 1)[0]
+    train_acc, test_acc = map(float, FINAL_LINE.search(two_layer).groups())
+    epochs = len(re.findall(r"^epoch", two_layer, re.M))
     (x_train, t_train), _ = load_idx_dir(idx_dir, normalize=True, one_hot_label=True)
     net_loss = TwoLayerNet(784, 50, 10, seed=0).loss(x_train[:3], t_train[:3])
     X, W, B = affine.X.shape, affine.W.shape, affine.B.shape
@@ -401,14 +402,17 @@ def test_tour_captions_hold_this_runs_numbers(tour_run, idx_dir: Path) -> None:
     or what the demos printed in this run, and is among the numbers its demo handed back."""
     result, stdout, out = tour_run
     page = IndexPage(result.index.read_text(encoding="utf-8"))
-    expected = expected_captions(stdout, idx_dir)
-    assert set(page.captions) == set(expected)
+    expected = expected_captions(stdout, idx_dir)  # chapter 5's; chapters 6-7's demos check theirs
+    assert set(expected) <= set(page.captions)
     for name, text in page.captions.items():
-        got = numbers_in(text)
-        assert got == pytest.approx(expected[name], rel=1e-5, abs=1e-12), (name, text)
+        if name in expected:
+            got = numbers_in(text)
+            assert got == pytest.approx(expected[name], rel=1e-5, abs=1e-12), (name, text)
     for shown in result.shown:
         computed = flatten(shown.result.numbers)
         for name in shown.captions:
+            if name not in expected:  # chapters 6-7 check theirs at the precision shown
+                continue
             for number in numbers_in(page.captions[name]):
                 found = any(number == pytest.approx(c, rel=1e-5, abs=1e-12) for c in computed)
                 assert found or number == 1, (name, number)  # 1: y(1 - y)'s
