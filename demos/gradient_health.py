@@ -20,7 +20,7 @@ import numpy as np
 
 import viz
 from nn import Sequential
-from nn.modules import Affine, ReLU, Sigmoid, SoftmaxWithLoss
+from nn.autograd_layers import Affine, ReLU, Sigmoid, SoftmaxWithLoss
 from viz.health import auto_scale, heat_data, heat_explorer, heat_graph
 
 from .common import DemoResult, integer, parse_args, run_script

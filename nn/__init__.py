@@ -3,13 +3,14 @@
     >>> from nn import Sequential, Affine, ReLU, SoftmaxWithLoss
     >>> model = Sequential(Affine(2, 16, init="he", rng=0), ReLU(), Affine(16, 2, rng=1))
 
-`from nn import Affine` is the autograd module; the lecture's hand-written layers (whose backward
-is written out) are `nn.layers.Affine`, `nn.layers.Relu`, `nn.layers.SoftmaxWithLoss`, ...
+`from nn import Affine` is the autograd module (nn/autograd_layers.py; Module, Parameter and
+Sequential are nn/module.py); the lecture's hand-written layers (whose backward is written out)
+are `nn.layers.Affine`, `nn.layers.Relu`, `nn.layers.SoftmaxWithLoss`, ...
 """
+from .autograd_layers import Affine, Linear, ReLU, Sigmoid, SoftmaxWithLoss, Tanh
 from .functions import UnreliableGradientWarning
 from .gradcheck import gradient_check, mean_abs_diff, numerical_gradient
 from .module import Module, Parameter, Sequential
-from .modules import Affine, Linear, ReLU, Sigmoid, SoftmaxWithLoss, Tanh
 from .scalar import MLP, Layer, Neuron
 from .two_layer_net import TwoLayerNet
 from .weights import load_weights, save_weights
@@ -21,7 +22,7 @@ __all__ = ["Module", "Parameter", "Sequential", "Affine", "Linear", "ReLU", "Sig
 
 # chapter 6: BatchNorm and Dropout modules (hand-written layers: nn.regularization), the book's
 # MultiLayerNet / MultiLayerNetExtend, and the training monitor
-from .modules import BatchNorm, Dropout  # noqa: E402
+from .autograd_layers import BatchNorm, Dropout  # noqa: E402
 from .monitor import Monitor  # noqa: E402
 from .multi_layer_net import MultiLayerNet, MultiLayerNetExtend  # noqa: E402
 

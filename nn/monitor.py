@@ -41,7 +41,7 @@ import numpy as np
 from autograd import Tensor, Value
 
 from . import layers as _layers
-from . import modules as _modules
+from . import autograd_layers as _modules
 from .module import Module
 
 __all__ = ["Monitor", "Record"]

@@ -20,7 +20,7 @@ running_var starts at  zeros                              ones               (ru
 
 The batch statistics used to normalise in training are biased (÷ N) in both. The book's Dropout
 is the original, non-inverted one: train multiplies by the mask, test by (1 − ratio); torch's
-nn.Dropout (and nn.modules.Dropout here) scales by 1 / (1 − p) in training instead and is the
+nn.Dropout (and nn.autograd_layers.Dropout here) scales by 1 / (1 − p) in training instead and is the
 identity at test time. `Dropout(inverted=True)` gives torch's convention.
 """
 from __future__ import annotations

@@ -14,7 +14,7 @@ import pytest
 import viz
 from autograd import Value
 from nn import Sequential
-from nn.modules import Affine, Sigmoid, SoftmaxWithLoss
+from nn.autograd_layers import Affine, Sigmoid, SoftmaxWithLoss
 from nn.scalar import MLP
 from viz.health import RAMP, auto_scale, color, heat_data, heat_graph, magnitude, position
 from viz.layouts import natural_key, scope_ids, scopes

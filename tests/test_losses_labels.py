@@ -10,7 +10,7 @@ import pytest
 import autograd
 from autograd import Tensor, cross_entropy
 from nn import TwoLayerNet
-from nn import modules
+from nn import autograd_layers as modules
 from nn.functions import accuracy, cross_entropy_error, cross_entropy_from_logits, softmax
 from nn.layers import SoftmaxWithLoss
 
