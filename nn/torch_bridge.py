@@ -40,7 +40,7 @@ import numpy as np
 
 from . import layers as hand
 from .module import Module, Sequential
-from .modules import Affine, ReLU, Sigmoid, SoftmaxWithLoss, Tanh
+from .autograd_layers import Affine, ReLU, Sigmoid, SoftmaxWithLoss, Tanh
 from .two_layer_net import TwoLayerNet
 
 __all__ = ["to_torch", "from_torch", "INSTALL_HINT"]
@@ -165,7 +165,8 @@ def _from_torch(torch: Any, m: Any, where: str) -> Module:
         unsupported = [s for s, bad in (
             (f"reduction={m.reduction!r}", m.reduction != "mean"),
             ("class weights (weight=...)", m.weight is not None),
-            (f"label_smoothing={m.label_smoothing}", m.label_smoothing != 0)) if bad]
+            (f"label_smoothing={m.label_smoothing}", m.label_smoothing != 0),
+            (f"ignore_index={m.ignore_index}", m.ignore_index != -100)) if bad]
         if unsupported:
             raise ValueError(f"from_torch: {_what(where)} is a CrossEntropyLoss with "
                              f"{', '.join(unsupported)}; nn.SoftmaxWithLoss is the mean over the "

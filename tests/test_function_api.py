@@ -231,3 +231,47 @@ def test_bad_arguments():
         gradcheck(Softplus)
     with pytest.raises(TypeError, match="Function"):
         gradcheck(42, X)
+
+
+def test_right_operations_at_mixed_scales_pass():
+    # built-ins, whose gradients are right: exp' = exp, (a·a)' = 2a, matmul's closed forms
+    assert gradcheck(lambda t: t.exp(), np.array([15.0, 1.0])).ok
+    assert gradcheck(lambda a: (a * a).sum(), np.array([1e4, 1e-3])).ok
+    rng = np.random.default_rng(0)
+    assert gradcheck(lambda a, b: a @ b, 1e3 * rng.standard_normal((3, 3)),
+                     1e3 * rng.standard_normal((3, 3))).ok
+
+
+def test_a_wrong_small_entry_next_to_a_huge_one_fails():
+    class ExpBad(Function):
+        def forward(self, x):
+            return np.exp(x)
+
+        def backward(self, g, x, out):
+            return (g * out * np.where(x < 10, -1.0, 1.0),)  # wrong sign for small x
+    report = gradcheck(ExpBad, np.array([30.0, 1.0, -3.0]), order=1)
+    assert not report.ok and report.rows[0].worst in ((1,), (2,))
+
+
+def test_an_input_at_a_kink_is_said_so():
+    class Relu(Function):
+        def forward(self, x):
+            return np.maximum(x, 0)
+
+        def backward(self, g, x, out):
+            return (g * (x > 0),)
+    report = gradcheck(Relu, np.array([0.0, 1.0, -1.0]), order=1)
+    assert not report.ok
+    assert "x[0] = 0 is at a kink" in report.rows[0].hint and "kink" in report.verdict()
+    assert gradcheck(Relu, np.array([0.3, 1.0, -1.0])).ok
+
+
+def test_inputs_are_named_whatever_forwards_first_parameter_is_called():
+    class Mul(Function):
+        def forward(s, a, b):  # noqa: N805 - not called self
+            return a * b
+
+        def backward(s, g, a, b, out):  # noqa: N805
+            return (g * a, g * b)  # exchanged
+    report = gradcheck(Mul, np.array([1.0, 2.0]), np.array([3.0, -1.0]), order=1)
+    assert [r.input for r in report.rows] == ["a", "b"]

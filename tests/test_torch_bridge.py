@@ -318,3 +318,10 @@ def test_without_torch_installed_in_a_fresh_interpreter():
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert out.returncode == 0, out.stderr
     assert "pip install 'tracegrad[parity]'" in out.stdout and "torch==2.13.0" in out.stdout
+
+
+def test_cross_entropy_with_ignore_index_is_refused():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError, match="ignore_index=0"):
+        from_torch(torch.nn.CrossEntropyLoss(ignore_index=0))
+    from_torch(torch.nn.CrossEntropyLoss())  # the default (-100) is plain SoftmaxWithLoss

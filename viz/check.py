@@ -29,7 +29,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from autograd import Tensor, grad, topological_order
-from autograd.gradcheck import mismatch_hint
+from autograd.gradcheck import differences, kink_text, mismatch_hint
 
 from .build import build
 from .dot import Graph
@@ -54,6 +54,7 @@ class SendCheck:
     rel_error: float
     ok: bool
     hint: str = ""
+    kink: bool = False  # not checkable: an input entry sits at a kink of the operation
 
 
 @dataclass
@@ -73,6 +74,7 @@ class NodeCheck:
     sends: list[SendCheck] = field(default_factory=list)
     sampled: int | None = None  # how many entries were perturbed, when not all
     hint: str = ""
+    kink: bool = False  # not checkable: the node's value sits at a kink of the function
 
     @property
     def sends_ok(self) -> bool:
@@ -103,7 +105,8 @@ class CheckResult:
     def first_bad_check(self) -> NodeCheck | None:
         """The NodeCheck of the first node (backward order) whose own gradient is right and
         which sends a wrong one."""
-        return next((c for c in self.nodes if c.ok and not c.sends_ok), None)
+        return next((c for c in self.nodes if c.ok and not c.sends_ok
+                     and not all(s.kink for s in c.sends if not s.ok)), None)
 
     @property
     def first_bad(self) -> Any:
@@ -117,8 +120,11 @@ class CheckResult:
 
     @property
     def tolerance(self) -> str:
-        return (f"a gradient agrees when max |engine − reference| <= atol + rtol·max(|engine|, "
-                f"|reference|) with rtol = {self.rtol:g}, atol = {self.atol:.3g}: {self.why}")
+        return (f"a gradient agrees when, entry by entry, |engine − reference| <= rtol·max("
+                f"|engine|, |reference|) + atol·(the node's largest |gradient|) + the reference's "
+                f"own error allowance for that entry (numerical: the rounding of the terms "
+                f"differenced and the truncation), with rtol = {self.rtol:g}, atol = "
+                f"{self.atol:.3g}: {self.why}")
 
     def verdict(self) -> str:
         head = f"viz.check ({self.reference})"
@@ -135,6 +141,9 @@ class CheckResult:
             largest = max((c.rel_error for c in self.nodes), default=0.0)
             return (f"{head}: all {len(self.nodes)} gradients agree with the reference "
                     f"(largest rel. error {_num(largest)})")
+        kinks = [x for c in self.nodes for x in [c] + c.sends if not x.ok and x.kink]
+        if kinks:
+            return f"{head}: not checkable here: {kinks[0].hint}"
         wrong = next(c for c in self.nodes if not c.ok)
         return (f"{head}: the gradient of {wrong.name} disagrees with the reference (rel. error "
                 f"{_num(wrong.rel_error)}), yet no single operation's backward step is wrong: the "
@@ -261,18 +270,20 @@ def check(output: Any, reference: str = "numerical", *, seed: int = 0, h: float 
         if node not in nodes:
             continue
         g, sent = nodes[node]
-        r, sampled = own[node]
-        c = _compare_node(node, names[node], g, r, rtol, atol, sampled)
+        r, sampled, allow, kink = own[node]
+        c = _compare_node(node, names[node], g, r, rtol, atol, sampled, allow, kink)
         for i, s in sent.items():
             parent = node.parents[i]
             try:
-                expected = ref.send(node, i, g)
+                expected, allow, kink = ref.send(node, i, g)
             except Exception as e:  # noqa: BLE001 - e.g. it received a gradient of a wrong shape
                 c.sends.append(SendCheck(i, names[parent], np.nan, np.nan, False,
                                          f"not checked: {type(e).__name__}: {e}"))
                 continue
-            abs_e, rel_e, ok, hint = _compare(s, expected, rtol, atol, names[parent])
-            c.sends.append(SendCheck(i, names[parent], abs_e, rel_e, ok, hint))
+            abs_e, rel_e, ok, hint = _compare(s, expected, rtol, atol, names[parent], allow,
+                                              kink, graph.values[parent])
+            c.sends.append(SendCheck(i, names[parent], abs_e, rel_e, ok, hint,
+                                     kink is not None and bool(np.any(np.asarray(kink) > 0))))
         checks.append(c)
     return CheckResult(output, reference, checks, rtol, atol, why, notes)
 
@@ -311,7 +322,11 @@ class _Graph:
         return np.array(x, dtype=np.float64) if self.tensor else float(x)
 
     def loss(self, out: Any) -> float:
-        return float(np.sum(np.asarray(out, dtype=np.float64) * self.seed))
+        return float(np.sum(self.terms(out)))
+
+    def terms(self, out: Any) -> np.ndarray:
+        """The terms of the loss sum(output·seed), one per output entry."""
+        return np.asarray(out, dtype=np.float64) * self.seed
 
     def recompute(self, node: Any, inputs: list) -> Any:
         if self.tensor:
@@ -405,14 +420,14 @@ class _Numerical:
         for node in g.needing:
             after = g.downstream(node)
 
-            def loss_at(value: Any, node: Any = node, after: list = after) -> float:
+            def loss_at(value: Any, node: Any = node, after: list = after) -> Any:
                 local = {node: value}
                 for d in after:
                     local[d] = g.recompute(d, [local.get(p, g.values[p]) for p in d.parents])
-                return g.loss(local.get(g.output, g.values[g.output]))
+                return g.terms(local.get(g.output, g.values[g.output]))
 
             out[node] = self.differences(loss_at, g.values[node])
-        if any(s for _, s in out.values()):
+        if any(v[1] for v in out.values()):
             self.notes.append(f"nodes with more than {self.max_entries} entries were checked on "
                               "a seeded random sample of them (max_entries)")
         return out
@@ -429,24 +444,19 @@ class _Numerical:
             out = graph.recompute(node, args)
             if np.shape(out) != np.shape(g):
                 raise ValueError(f"gradient of shape {np.shape(g)} for {node!r}")
-            return float(np.sum(np.asarray(out) * g))
-        return self.differences(pairing, inputs[i])[0]
+            return np.asarray(out, dtype=np.float64) * g
+        d, _, allow, kink = self.differences(pairing, inputs[i])
+        return d, allow, kink
 
-    def differences(self, f: Callable[[Any], float], x: Any) -> tuple[Any, int | None]:
-        h = self.h
+    def differences(self, f: Callable[[Any], Any], x: Any) -> tuple:
+        """(gradient, sampled, allowance, kink) of sum(f(x)): central differences term by term
+        (autograd.gradcheck.differences), with each entry's error allowance and kink test."""
         if not isinstance(x, np.ndarray):
-            step = h * max(1.0, abs(x))
-            return (f(x + step) - f(x - step)) / (2 * step), None
+            d, allow, kink = differences(f, x, self.h)
+            return d, None, allow, kink
         idx, sampled = _entries(x.shape, self.max_entries, self.rng)
-        out = np.full(x.shape, np.nan)
-        for i in idx:
-            step = h * max(1.0, abs(float(x[i])))
-            y = x.copy()
-            y[i] = x[i] + step
-            up = f(y)
-            y[i] = x[i] - step
-            out[i] = (up - f(y)) / (2 * step)
-        return out, sampled
+        d, allow, kink = differences(f, x, self.h, idx)
+        return d, sampled, allow, kink
 
 
 class _Torch:
@@ -481,7 +491,7 @@ class _Torch:
         for node in g.needing:
             r = t[node].grad
             r = np.zeros(np.shape(node.data)) if r is None else r.detach().numpy()
-            out[node] = ((r if g.tensor else float(r)), None)
+            out[node] = ((r if g.tensor else float(r)), None, None, None)
         return out
 
     def send(self, node: Any, i: int, g: Any) -> Any:
@@ -493,7 +503,7 @@ class _Torch:
                              f"for its output of shape {tuple(out.shape)}")
         r, = self.torch.autograd.grad(out, [inputs[i]], self.as_torch(g), allow_unused=True)
         r = np.zeros(np.shape(graph.values[node.parents[i]])) if r is None else r.numpy()
-        return r if graph.tensor else float(r)
+        return (r if graph.tensor else float(r)), None, None
 
     def op(self, node: Any) -> Callable[..., Any]:
         """A PyTorch function computing `node` from its parents."""
@@ -535,9 +545,9 @@ class _Torch:
                         args = list(inputs)
                         args[i] = x.copy()
                         args[i][idx] += step
-                        up = np.sum(graph.recompute(node, args) * g)
-                        args[i][idx] -= 2 * step
-                        d[idx] = (up - np.sum(graph.recompute(node, args) * g)) / (2 * step)
+                        up = graph.recompute(node, args) * g
+                        args[i][idx] -= 2 * step  # differenced term by term, then summed
+                        d[idx] = np.sum(up - graph.recompute(node, args) * g) / (2 * step)
                     grads.append(torch.tensor(d))
                 return tuple(grads)
 
@@ -623,54 +633,65 @@ def _tensor_op(torch: Any, name: str, fn: Any) -> Callable[..., Any] | None:
 
 def _tolerance(graph: _Graph, reference: str, fallbacks: list,
                h: float) -> tuple[list[str], float, float, str]:
-    """(notes, rtol, atol, why) from the reference and the graph's precision."""
-    scale = max(1.0, abs(graph.loss(graph.values[graph.output])))
+    """(notes, rtol, atol, why) from the reference and the graph's precision; atol is relative to
+    each node's largest |gradient| (never to the loss), and the numerical reference adds each
+    entry's own error allowance."""
     dtypes = {np.asarray(n.data).dtype for n in graph.order}
     low = [d for d in dtypes if d.kind == "f" and d.itemsize < 8]
     if low:
         worst = min(low, key=lambda d: d.itemsize)
         rtol = 1e-3 if worst.itemsize == 4 else 3e-2
-        return ([f"the graph computes in {worst}; the reference in float64"], rtol, rtol * 1e-2
-                * scale, f"the graph computes in {worst} (precision "
-                f"{np.finfo(worst).eps:.1g}), so its gradients carry that rounding, grown by each "
-                f"operation; a mistake in a formula is off by far more")
+        return ([f"the graph computes in {worst}; the reference in float64"], rtol, rtol * 1e-1,
+                f"the graph computes in {worst} (precision {np.finfo(worst).eps:.1g}), so its "
+                f"gradients carry that rounding, grown by each operation; a mistake in a formula "
+                f"is off by far more")
     if reference == "torch" and not fallbacks:
-        return ([], 1e-7, 1e-10 * scale,
-                "both sides compute in float64 and differ only in the order of their roundings "
-                "(~1e-15 relative); 1e-7 leaves room for cancellation, a mistake is off by far "
-                "more")
-    return ([], 1e-5, 1e-8 * scale,
-            f"central differences in float64 with a step of {h:g}·max(1, |x|) carry ~1e-10·|L| "
-            f"of rounding and ~h² of truncation, so a right gradient agrees to ~1e-8; a "
-            f"mistake in a formula is off by far more")
+        return ([], 1e-9, 1e-13,
+                "both sides compute the same operations in float64 and differ only in the order "
+                "of their roundings (~1e-15 relative); a mistake is off by far more")
+    return ([], 1e-5, 1e-14,
+            f"central differences in float64 with a step of {h:g}·max(1, |x|), term by term; "
+            f"each entry's allowance is its own rounding and truncation, so a right gradient "
+            f"agrees to ~1e-8 and a mistake in a formula is off by far more")
 
 
 def _compare_node(node: Any, name: str, g: Any, r: Any, rtol: float, atol: float,
-                  sampled: int | None) -> NodeCheck:
-    abs_e, rel_e, ok, hint = _compare(g, r, rtol, atol, name)
+                  sampled: int | None, allow: Any = None, kink: Any = None) -> NodeCheck:
+    abs_e, rel_e, ok, hint = _compare(g, r, rtol, atol, name, allow, kink, node.data)
     worst = None
     if np.ndim(g) and np.shape(g) == np.shape(r):
         diff = np.where(np.isnan(r), -1.0, np.abs(np.asarray(g) - r))
         worst = tuple(int(k) for k in np.unravel_index(np.argmax(diff), np.shape(g)))
     return NodeCheck(node, name, _op_title(node), tuple(np.shape(node.data)), g, r, abs_e, rel_e,
-                     ok, worst, sampled=sampled, hint=hint)
+                     ok, worst, sampled=sampled, hint=hint,
+                     kink=kink is not None and bool(np.any(np.asarray(kink) > 0)))
 
 
-def _compare(a: Any, r: Any, rtol: float, atol: float,
-             what: str) -> tuple[float, float, bool, str]:
+def _compare(a: Any, r: Any, rtol: float, atol: float, what: str, allow: Any = None,
+             kink: Any = None, value: Any = None) -> tuple[float, float, bool, str]:
     """(max abs error, relative error, agrees, hint) of a gradient against the reference, over
-    the entries the reference holds (a sample leaves NaN elsewhere)."""
+    the entries the reference holds (a sample leaves NaN elsewhere). Entry by entry:
+    |a − r| <= rtol·max(|a|, |r|) + atol·max over the node + allow (the reference's own error).
+    An entry at a kink cannot be checked: it fails with words saying so, not blaming a backward."""
     a, r = np.asarray(a, dtype=np.float64), np.asarray(r, dtype=np.float64)
     if a.shape != r.shape:
         return (np.nan, np.inf, False, f"a gradient of shape {a.shape} for {what!r} of shape "
                 f"{r.shape}" + (": not summed back over the broadcast axes (sum_to)"
                                 if a.size > r.size else ""))
+    allow = np.zeros(r.shape) if allow is None else np.asarray(allow, dtype=np.float64)
+    kink = np.zeros(r.shape) if kink is None else np.asarray(kink, dtype=np.float64)
     held = ~np.isnan(r)
-    a, r = a[held], r[held]
+    if np.any(held & (kink > 0)):
+        text = kink_text(what, np.where(held & (kink > 0), value, 0.0) if np.ndim(value)
+                         else value, np.where(held, kink, 0.0))
+        return np.nan, np.nan, False, text
+    a, r, allow = a[held], r[held], allow[held]
     if not np.all(np.isfinite(a)):
         return np.inf, np.inf, False, "holds inf or nan"
-    diff = float(np.max(np.abs(a - r), initial=0.0))
+    diff_all = np.abs(a - r)
+    diff = float(np.max(diff_all, initial=0.0))
     scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(r), initial=0.0)))
-    ok = diff <= atol + rtol * scale
+    bound = rtol * np.maximum(np.abs(a), np.abs(r)) + atol * scale + allow
+    ok = bool(np.all(diff_all <= bound))
     rel = diff / scale if scale > 0 else 0.0
-    return diff, rel, ok, "" if ok else mismatch_hint(a, r, rtol, atol)
+    return diff, rel, ok, "" if ok else mismatch_hint(a, r, rtol, atol * scale + allow)
