@@ -74,7 +74,7 @@ def to_torch(model: Any) -> Any:
     ValueError for a Sequential name torch refuses ('.' in it), ImportError without torch.
     """
     torch = _torch("to_torch")
-    return _to_torch(torch, model, "")
+    return _to_torch(torch, model, "", {})
 
 
 def _linear(torch: Any, W: np.ndarray, b: np.ndarray, where: str) -> Any:
@@ -90,15 +90,25 @@ def _linear(torch: Any, W: np.ndarray, b: np.ndarray, where: str) -> Any:
     return linear
 
 
-def _to_torch(torch: Any, m: Any, where: str) -> Any:
+def _to_torch(torch: Any, m: Any, where: str, made: dict) -> Any:
+    """The torch module for `m`; `made` maps id(nn layer) -> its torch module, so that a layer
+    used twice (its weights shared) becomes one torch module used twice, still shared."""
+    if id(m) in made:
+        return made[id(m)]
+    made[id(m)] = converted = _convert(torch, m, where, made)
+    return converted
+
+
+def _convert(torch: Any, m: Any, where: str, made: dict) -> Any:
     kind = type(m)
     if kind is Sequential:
         return torch.nn.Sequential(OrderedDict(
-            (_torch_name(name, where), _to_torch(torch, sub, _join(where, name)))
+            (_torch_name(name, where), _to_torch(torch, sub, _join(where, name), made))
             for name, sub in m.layers.items()))
     if kind is TwoLayerNet:
         return torch.nn.Sequential(OrderedDict(
-            (name, _to_torch(torch, sub, _join(where, name))) for name, sub in m.layers.items()))
+            (name, _to_torch(torch, sub, _join(where, name), made))
+            for name, sub in m.layers.items()))
     if kind is Affine:
         return _linear(torch, m.W.data, m.b.data, where)
     if kind is hand.Affine:

@@ -325,3 +325,19 @@ def test_cross_entropy_with_ignore_index_is_refused():
     with pytest.raises(ValueError, match="ignore_index=0"):
         from_torch(torch.nn.CrossEntropyLoss(ignore_index=0))
     from_torch(torch.nn.CrossEntropyLoss())  # the default (-100) is plain SoftmaxWithLoss
+
+
+def test_a_layer_used_twice_stays_one_shared_torch_module():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    a = nn.Affine(3, 3, rng=1)
+    model = nn.Sequential(a, nn.ReLU(), a)
+    converted = nn.to_torch(model)
+    assert converted[0] is converted[2]
+    x = rng.standard_normal((4, 3))
+    ours = model(x)
+    ours.sum().backward()
+    theirs = converted(torch.tensor(x))
+    theirs.sum().backward()
+    np.testing.assert_allclose(theirs.detach().numpy(), ours.data, rtol=1e-12)
+    np.testing.assert_allclose(converted[0].weight.grad.numpy().T, a.W.grad, rtol=1e-12)
