@@ -293,6 +293,11 @@ def test_a_practice_round_on_the_apple_graph(browser, tmp_path):
                                       name, answer)["right"], name
     state = browser.execute_script("return tracegrad.state()")
     assert state["score"] == {"right": 4, "wrong": 3, "found": 4, "total": 4, "done": True}
+    for again in ("200", "7"):  # a node already found is not scored again, and stays found
+        result = browser.execute_script("return tracegrad.answer('tax', arguments[0])", again)
+        assert "Already found" in result["explanation"]
+    state = browser.execute_script("return tracegrad.state()")
+    assert state["score"] == {"right": 4, "wrong": 3, "found": 4, "total": 4, "done": True}
     assert browser.execute_script(SHOWN_GRADS) == ["apple", "apple_num", "apple_price", "price",
                                                    "tax"]
     assert "✓ Found: ∂price/∂apple = 2.2" in browser.execute_script(

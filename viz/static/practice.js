@@ -225,8 +225,12 @@
     if (!this.needs(k)) {
       throw new Error('tracegrad.answer: ' + nd.name + ' needs no gradient (' + (nd.const ? 'a constant' : 'requires_grad=False') + ')');
     }
+    var before = this.answers[k];
     var result = this.tensor() ? this.checkTensor(k, value) : this.checkScalar(k, value);
-    if (result.right) { this.right += 1; } else { this.wrong += 1; }
+    if (before && before.right) {  // found already: each node is scored once, and stays found
+      this.answers[k] = before;
+      result = { right: result.right, explanation: 'Already found (not scored again). ' + result.explanation };
+    } else if (result.right) { this.right += 1; } else { this.wrong += 1; }
     this.feedback[k] = result;
     this.notice = '';
     ex.render();
