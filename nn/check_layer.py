@@ -427,6 +427,7 @@ def check_layer(layer: Any, *inputs: Any, seed: int = 0, wrt: Sequence[int] | No
             numeric["d" + p] = n
             entries.append(_compare("d" + p, "parameter", p, param_grads[p], n, err, rtol))
             context.kinds["d" + p] = ("parameter", p)
+        problems.extend(_unchecked_parameters(name, layer, run, real, before, params))
         context.analytic = {e.name: g for e, g in
                             zip(entries, [g for _, g in checked] + list(param_grads.values()))}
         context.numeric = numeric
@@ -493,6 +494,35 @@ def _output(layer: str, out: Any) -> np.ndarray:
     except (TypeError, ValueError):
         raise TypeError(f"check_layer({layer}): forward returned a {type(out).__name__}, not "
                         f"an array or a number") from None
+
+
+def _unchecked_parameters(name: str, layer: Any, run: Any, real: list, stable: dict,
+                          checked: list) -> list[str]:
+    """Parameters that the output depends on but whose gradient was not found (no attribute
+    d<name> after backward, e.g. a typo `self.dw`, or the book's dicts `params` / `grads`):
+    each is a problem, so that a layer is never called right with a gradient left unchecked."""
+    found = []
+    arrays = {p: a for p, a in _float_attributes(layer).items()
+              if p in stable and p not in checked and not (p[:1] == "d" and p[1:] in stable)}
+    held = getattr(layer, "params", None)
+    if isinstance(held, dict):
+        arrays.update({f"params[{k!r}]": v for k, v in held.items()
+                       if isinstance(v, np.ndarray) and v.dtype.kind == "f"})
+    base = run.forward(real)
+    for p, a in arrays.items():
+        keep = a.copy()
+        try:
+            a += 1e-3 * (1.0 + np.abs(a))
+            moved = not np.array_equal(run.forward(real), base)
+        finally:
+            a[...] = keep
+        if moved:
+            where = (f"{p} is held in a dict" if p.startswith("params[") else
+                     f"no gradient d{p} was found after backward")
+            found.append(f"{name}: {p} (shape {a.shape}) changes the output, but {where}: its "
+                         f"gradient was not checked. check_layer reads a parameter W's gradient "
+                         f"from the attribute dW, as the book's layers keep them")
+    return found
 
 
 def _float_attributes(layer: Any) -> dict[str, np.ndarray]:

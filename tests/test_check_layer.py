@@ -478,3 +478,33 @@ def test_the_tolerance_catches_a_small_mistake_and_passes_right_layers_with_marg
     for layer, inputs in ((layers.Sigmoid(), (X,)), (layers.Affine(W.copy(), B.copy()), (X,)),
                           (layers.SoftmaxWithLoss(), (X * 10, LABELS))):
         assert max(e.max_rel for e in check_layer(layer, *inputs).entries) < 1e-8
+
+
+def _unchecked_layers():
+    class Typo(layers.Affine):
+        def backward(self, dout):
+            dx = super().backward(dout)
+            self.dw, self.dW = self.dW * 3, None  # the gradient left under another name
+            del self.dW
+            return dx
+
+    class BookDicts:  # the book's TwoLayerNet style: params and grads in dicts
+        def __init__(self):
+            self.params = {"W": np.random.default_rng(0).standard_normal((3, 2))}
+            self.grads = {"W": np.zeros((3, 2))}
+
+        def forward(self, x):
+            self.x = x
+            return x @ self.params["W"]
+
+        def backward(self, dout):
+            return dout @ self.params["W"].T
+
+    return [Typo(np.random.default_rng(1).standard_normal((3, 2)), np.zeros(2)), BookDicts()]
+
+
+@pytest.mark.parametrize("layer", _unchecked_layers(), ids=["typo dw", "book dicts"])
+def test_a_parameter_whose_gradient_was_not_found_is_a_problem(layer):
+    report = check_layer(layer, np.random.default_rng(2).standard_normal((4, 3)))
+    assert not report.ok
+    assert any("was not checked" in p for p in report.problems), report.problems
