@@ -3,6 +3,11 @@
 An operation is a `Function` (tensor_ops.py): `forward` on arrays and `backward` giving each
 input's gradient. `backward` is written with operations that arrays and Tensors both have, so the
 same formula runs on arrays in an ordinary pass and on Tensors under `create_graph=True`.
+
+tensor.py and tensor_ops.py import each other, and that is structural, not an accident: an
+operation needs the Tensor class, and Tensor's methods (x.exp(), x @ y) need the operations.
+tensor_ops is imported at the bottom of this file, once Tensor exists; importing either module
+first works (tests/test_plain_oracles.py checks it in a fresh interpreter).
 """
 from __future__ import annotations
 
