@@ -409,6 +409,13 @@ def check_layer(layer: Any, *inputs: Any, seed: int = 0, wrt: Sequence[int] | No
                   and hasattr(layer, "d" + p)]
         param_grads = {p: _as_float64(getattr(layer, "d" + p)) for p in params}
 
+        first, second = run.forward(real), run.forward(real)
+        if not np.array_equal(first, second, equal_nan=True):
+            problems.append(f"{name}: forward is not deterministic: two calls on the same inputs "
+                            f"gave different outputs (random, like Dropout in training mode?), "
+                            f"so central differences mean nothing; seed it or switch it to its "
+                            f"test/eval mode before checking")
+            layer.forward(*sent)  # the caches backward used, as they were
         # -- which inputs the returned gradients belong to ------------------------------------
         checked = _match_inputs(name, prepared, grads, wrt, problems, notes)
 
@@ -494,6 +501,20 @@ def _output(layer: str, out: Any) -> np.ndarray:
     except (TypeError, ValueError):
         raise TypeError(f"check_layer({layer}): forward returned a {type(out).__name__}, not "
                         f"an array or a number") from None
+
+
+def _bias_sum(ctx: Any, bias_shape: tuple) -> str:
+    """How a bias's gradient sums dout: over every axis but the bias's own. dout (N, out) with b
+    (out,): axis=0; a convolution's dout (N, F, H, W) with b (F,): axis=(0, 2, 3)."""
+    dout = np.shape(ctx.run.dout64)
+    k = len(bias_shape)
+    if dout[len(dout) - k:] == tuple(bias_shape):
+        axes = tuple(range(len(dout) - k))
+    elif k == 1 and len(dout) >= 2 and dout[1] == bias_shape[0]:
+        axes = (0,) + tuple(range(2, len(dout)))
+    else:
+        return "np.sum(dout, axis=...) over every axis but the bias's own"
+    return f"np.sum(dout, axis={axes[0] if len(axes) == 1 else axes})"
 
 
 def _unchecked_parameters(name: str, layer: Any, run: Any, real: list, stable: dict,
@@ -701,7 +722,7 @@ def _diagnose(layer: str, entry: GradientEntry, ctx: _Context) -> list[str]:
         if a.ndim == n.ndim + 1 and a.shape[1:] == n.shape and _close(a.sum(axis=0), n):
             return [f"{head}: the bias gradient is not summed over the batch. {of} is added to "
                     f"each of the {a.shape[0]} samples, so its gradient is the sum of dout over "
-                    f"the batch axis: {g} = np.sum(dout, axis=0)"]
+                    f"the batch axis: {g} = {_bias_sum(ctx, n.shape)}"]
         if a.size == n.size and _close(a.reshape(n.shape), n):
             return [f"{head}: its numbers are right, its shape is wrong: a gradient has the "
                     f"shape of what it is the gradient of; reshape it ({g}.reshape({of}.shape); "
@@ -749,11 +770,11 @@ def _diagnose(layer: str, entry: GradientEntry, ctx: _Context) -> list[str]:
     if dout2 is not None and n.shape == dout2.shape[1:] and _close(n, dout2.sum(axis=0)):
         if _close(a, dout2[0]):
             return [f"{what} is dout[0], the first sample's gradient only: {of} is added to "
-                    f"every sample in the batch, so {g} = np.sum(dout, axis=0)"]
+                    f"every sample in the batch, so {g} = {_bias_sum(ctx, n.shape)}"]
         if _close(a, dout2.mean(axis=0)):
             return [f"{what} is the mean of dout over the batch, {batch} times too small: {of} "
-                    f"is added to every sample, so its gradient is the sum, np.sum(dout, "
-                    f"axis=0) (the mean loss's 1/N is already in dout)"]
+                    f"is added to every sample, so its gradient is the sum, "
+                    f"{_bias_sum(ctx, n.shape)} (the mean loss's 1/N is already in dout)"]
     # a transpose on the wrong side
     pa, pn = _formula(prods, a), _formula(prods, n)
     if pa and pn:

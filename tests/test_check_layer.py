@@ -508,3 +508,38 @@ def test_a_parameter_whose_gradient_was_not_found_is_a_problem(layer):
     report = check_layer(layer, np.random.default_rng(2).standard_normal((4, 3)))
     assert not report.ok
     assert any("was not checked" in p for p in report.problems), report.problems
+
+
+def test_a_conv_bias_not_summed_is_told_the_right_axes():
+    class Bias4d:
+        """y = x + b[None, :, None, None] on (N, F, H, W); db forgets the batch axis."""
+        def __init__(self):
+            self.b = np.random.default_rng(0).standard_normal(3)
+
+        def forward(self, x):
+            return x + self.b[None, :, None, None]
+
+        def backward(self, dout):
+            self.db = dout.sum(axis=(2, 3))  # (N, F): the sum over N is missing
+            return dout
+
+    report = check_layer(Bias4d(), np.random.default_rng(1).standard_normal((2, 3, 4, 4)))
+    assert not report.ok
+    assert any("np.sum(dout, axis=(0, 2, 3))" in p for p in report.problems), report.problems
+
+
+def test_a_random_forward_is_said_so():
+    class Noisy:
+        def __init__(self):
+            self.rng = np.random.default_rng(0)
+
+        def forward(self, x):
+            self.mask = self.rng.random(x.shape) > 0.5
+            return x * self.mask
+
+        def backward(self, dout):
+            return dout * self.mask
+
+    report = check_layer(Noisy(), np.random.default_rng(1).standard_normal((4, 3)))
+    assert not report.ok
+    assert any("not deterministic" in p for p in report.problems), report.problems
