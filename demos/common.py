@@ -108,6 +108,11 @@ def save_figure(fig: Any, path: Path) -> Path:
     return write_file(path, buffer.getvalue())
 
 
+def save_figures(fig: Any, out: Path, stem: str) -> list[Path]:
+    """`fig` saved as out/stem.png and out/stem.svg (each whole, by save_figure)."""
+    return [save_figure(fig, out / f"{stem}.{ext}") for ext in ("png", "svg")]
+
+
 def agree(a: Sequence[float], b: Sequence[float], what: str, rel: float = 1e-9) -> str:
     """'both agree' if every pair matches to `rel`, else raise: a demo that proves something."""
     if len(a) != len(b) or not all(math.isclose(x, y, rel_tol=rel, abs_tol=1e-12) for x, y in zip(a, b)):

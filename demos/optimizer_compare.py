@@ -24,8 +24,8 @@ from nn import optim
 from nn.datasets import DatasetError, load_idx_dir, random_batch, resolve_dataset
 from nn.multi_layer_net import MultiLayerNet
 
-from .common import DemoResult, integer, parse_args, run_script, save_figure
-from .train_two_layer_net import _progress, _say
+from .common import DemoResult, integer, parse_args, run_script, save_figures
+from .training import _progress, _say
 
 START = (-7.0, 2.0)
 STEPS = 30
@@ -92,8 +92,7 @@ def run(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> DemoR
                                   "f": float(f(x, y))}
         print(f"{name:8s} lr {numbers['paths'][name]['lr']:<5g} after {STEPS} steps: "
               f"({x:+.4f}, {y:+.4f}), f = {f(x, y):.3g}")
-    files = [save_figure(fig, args.out / f"optimizer_paths.{ext}")
-             for fig in [_plot_paths(paths)] for ext in ("png", "svg")]
+    files = save_figures(_plot_paths(paths), args.out, "optimizer_paths")
 
     try:
         name, directory, reason = resolve_dataset(args.dataset, args.data_dir)
@@ -108,7 +107,7 @@ def run(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> DemoR
                        final_loss={k: _tail_mean(v) for k, v in curves["loss"].items()},
                        test_acc=curves["test_acc"], seconds=curves["seconds"])
         fig = _plot_losses(curves["loss"], name)
-        files += [save_figure(fig, args.out / f"optimizer_mnist.{ext}") for ext in ("png", "svg")]
+        files += save_figures(fig, args.out, "optimizer_mnist")
     for p in files:
         print(f"wrote {p}")
     return DemoResult(files, numbers)

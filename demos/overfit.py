@@ -22,8 +22,8 @@ from nn.datasets import load_idx_dir, random_batch, resolve_dataset
 from nn.monitor import Monitor
 from nn.multi_layer_net import MultiLayerNetExtend
 
-from .common import DemoResult, integer, parse_args, real, run_script, save_figure
-from .train_two_layer_net import _progress
+from .common import DemoResult, integer, parse_args, real, run_script, save_figures
+from .training import _progress
 
 TRAIN_SAMPLES = 300
 VARIANTS = ("plain", "weight decay", "dropout")
@@ -112,11 +112,10 @@ def run(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> DemoR
                           "last_step": last.step,
                           "grad_W1": (first.grad_norm["W1"], last.grad_norm["W1"]),
                           "ratio_W1": (first.update_ratio["W1"], last.update_ratio["W1"])}
-    files = [save_figure(fig, args.out / f"overfit.{ext}")
-             for fig in [_plot(curves, numbers)] for ext in ("png", "svg")]
+    files = save_figures(_plot(curves, numbers), args.out, "overfit")
     fig = monitor.plot(title=f"nn.Monitor on the plain run ({name}, {len(x_train)} samples): "
                              f"every {args.monitor_every} iterations")
-    files += [save_figure(fig, args.out / f"overfit_monitor.{ext}") for ext in ("png", "svg")]
+    files += save_figures(fig, args.out, "overfit_monitor")
     for p in files:
         print(f"wrote {p}")
     return DemoResult(files, numbers)

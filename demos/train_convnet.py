@@ -20,23 +20,21 @@ named by what the files hold, as in demos.train_two_layer_net.
 from __future__ import annotations
 
 import argparse
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 import nn
 import viz
-from nn import optim
-from nn.datasets import load_idx_dir, random_batch, resolve_dataset
+from nn.datasets import load_idx_dir, resolve_dataset
 from nn.simple_conv_net import SimpleConvNet
 
-from .common import DemoError, integer, parse_args, real, run_script, save_figure, save_graph
-from .train_two_layer_net import (OPTIMIZERS, TrainingDiverged, TrainingResult,  # noqa: F401
-                                  _diverged, _progress, _say)
+from . import training
+from .common import DemoError, integer, parse_args, real, run_script, save_figures, save_graph
+from .training import (OPTIMIZERS, TrainingDiverged, TrainingResult, data_options,  # noqa: F401
+                       fit, pyplot, report, run_options)
 
 WEIGHTS_FILE = "convnet_weights.npz"
 PLOT_FILE = "convnet_training"  # .png and .svg
@@ -72,10 +70,7 @@ class ConvTrainingResult(TrainingResult):
 
 
 def _options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dataset", default="auto", choices=["auto", "mnist", "fashion-mnist"],
-                        help="auto: MNIST if found or downloadable, else Fashion-MNIST")
-    parser.add_argument("--data-dir", default=None,
-                        help="a directory holding the four IDX files (only this one is used)")
+    data_options(parser)
     parser.add_argument("--iters", type=integer(1), default=2_400, help="iterations (2400)")
     parser.add_argument("--batch-size", type=integer(1), default=100, help="batch size (100)")
     parser.add_argument("--lr", type=real(positive=True), default=0.001,
@@ -93,10 +88,7 @@ def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dtype", default="float64", choices=["float64", "float32"])
     parser.add_argument("--engine", default="autograd", choices=["layers", "autograd"],
                         help="backward by autograd (default) or by the hand-written layers")
-    parser.add_argument("--threads", type=integer(0), default=1,
-                        help="BLAS threads while training (1; 0 leaves them as they are)")
-    parser.add_argument("--progress", default="auto", choices=["auto", "on", "off"],
-                        help="the progress bar on stderr (auto: only on a terminal)")
+    run_options(parser)
 
 
 def run(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> ConvTrainingResult:
@@ -128,14 +120,8 @@ def run(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> ConvT
     filters_before = network.params["W1"].copy()
     result = ConvTrainingResult(dataset=name, filter_num=args.filter_num,
                                 filter_size=args.filter_size)
-    start = time.perf_counter()
-    with threadpool_limits(limits=args.threads or None, user_api="blas"):
-        train(network, optimizer, (x_train, t_train), (x_test, t_test), rng, result,
-              iters=args.iters, batch_size=args.batch_size, eval_samples=args.eval_samples,
-              progress=args.progress)
-        result.final_train = network.accuracy(x_train, t_train)
-        result.final_test = network.accuracy(x_test, t_test)
-    result.seconds = time.perf_counter() - start
+    fit(network, optimizer, (x_train, t_train), (x_test, t_test), rng, result, args,
+        batch_loss=lambda net, x_batch, t_batch: net.last_loss, eval_samples=args.eval_samples)
 
     weights = args.out / WEIGHTS_FILE
     nn.save_weights(network, weights)
@@ -145,95 +131,25 @@ def run(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> ConvT
     result.files = (plot(result, args.out, max(x_train.shape[0] / args.batch_size, 1))
                     + plot_filters(filters_before, network.params["W1"], args.out)
                     + draw_graph(loss, args.out) + [weights])
-    print(f"trained in {result.seconds:.1f} s")
-    for path in result.files:
-        print(f"wrote {path}")
-    print(f"final: train acc {result.final_train:.4f} test acc {result.final_test:.4f}")
+    report(result)
     return result
-
-
-def train(network: SimpleConvNet, optimizer: optim.Optimizer,
-          train_set: tuple[np.ndarray, np.ndarray], test_set: tuple[np.ndarray, np.ndarray],
-          rng: np.random.Generator, result: TrainingResult, *, iters: int, batch_size: int,
-          eval_samples: int = 0, progress: str = "auto") -> None:
-    """The book's loop: random batch, gradient by backprop, update; accuracies once per epoch on
-    the first `eval_samples` samples of each set (0: all).
-
-    Appends to result.losses (every iteration) and result.epochs/train_acc/test_acc. Raises
-    TrainingDiverged, naming the iteration, as soon as a loss is nan or inf.
-    """
-    (x_train, t_train), (x_test, t_test) = train_set, test_set
-    part = slice(None) if eval_samples == 0 else slice(eval_samples)
-    iter_per_epoch = max(x_train.shape[0] / batch_size, 1)
-    bar = _progress(range(iters), iters, progress)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # divergence: see below
-        for i in bar:
-            x_batch, t_batch = random_batch(x_train, t_train, batch_size, rng)
-            try:
-                grads = network.gradient(x_batch, t_batch)  # backpropagation
-            except ArithmeticError as e:  # the autograd engine refuses results that overflow
-                _diverged(bar, i, optimizer, str(e))
-            loss = network.last_loss
-            if not np.isfinite(loss):
-                _diverged(bar, i, optimizer, f"the loss is {float(loss)}")
-            optimizer.update(network.params, grads)
-            if not all(np.isfinite(p).all() for p in network.params.values()):
-                _diverged(bar, i, optimizer, "the update made the weights overflow")
-            result.losses.append(float(loss))
-            # an epoch begins:
-            if i == 0 or int(i / iter_per_epoch) != int((i - 1) / iter_per_epoch):
-                train_acc = network.accuracy(x_train[part], t_train[part])
-                test_acc = network.accuracy(x_test[part], t_test[part])
-                result.epochs.append(i)
-                result.train_acc.append(train_acc)
-                result.test_acc.append(test_acc)
-                _say(bar, f"epoch {len(result.epochs) - 1:2d} (iteration {i:5d}): loss {loss:.4f}  "
-                          f"train acc {train_acc:.4f}  test acc {test_acc:.4f}")
-    if hasattr(bar, "close"):
-        bar.close()
-
-
-def _pyplot() -> Any:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
 
 
 def plot(result: TrainingResult, out: Path, iter_per_epoch: float) -> list[Path]:
     """Loss per iteration (and its moving average) beside accuracy per epoch (the last point:
     the final accuracies); .png and .svg."""
-    plt = _pyplot()
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
-    losses = np.asarray(result.losses)
-    ax_loss.plot(losses, color="tab:blue", alpha=0.3, linewidth=0.7, label="batch loss")
-    window = min(100, len(losses))
-    if window > 1:
-        smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
-        ax_loss.plot(np.arange(window - 1, len(losses)), smooth, color="tab:blue",
-                     label=f"mean of {window}")
-    ax_loss.set(xlabel="iteration", ylabel="loss", title="loss")
-    ax_loss.legend()
     # accuracies are taken before each epoch's first step, and once more after the last step
-    epochs = np.append(np.asarray(result.epochs), len(losses)) / iter_per_epoch
-    ax_acc.plot(epochs, result.train_acc + [result.final_train], marker="o", label="train acc")
-    ax_acc.plot(epochs, result.test_acc + [result.final_test], marker="s", linestyle="--",
-                label="test acc")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1), title="accuracy")
-    ax_acc.legend(loc="lower right")
-    fig.suptitle(f"SimpleConvNet on {result.dataset}: final train {result.final_train:.4f}, "
-                 f"test {result.final_test:.4f}")
-    fig.tight_layout()
-    paths = [save_figure(fig, out / f"{PLOT_FILE}.{ext}") for ext in ("png", "svg")]
-    plt.close(fig)
-    return paths
+    epochs = np.append(np.asarray(result.epochs), len(result.losses)) / iter_per_epoch
+    return training.plot(result, out, PLOT_FILE, "SimpleConvNet", epochs,
+                         result.train_acc + [result.final_train],
+                         result.test_acc + [result.final_test])
 
 
 def plot_filters(before: np.ndarray, after: np.ndarray, out: Path, columns: int = 10) -> list[Path]:
     """The first layer's filters (FN, C, FH, FW), channel 0 of each, before and after training,
     one small grey image per filter (the book's visualize_filter, figure 7-24: black is large,
     each filter scaled to its own range). Before: random noise; after: edge and blob detectors."""
-    plt = _pyplot()
+    plt = pyplot()
     count = before.shape[0]
     rows = -(-count // columns)
     fig = plt.figure(figsize=(columns * 0.9, 2 * rows * 0.9 + 0.9))
@@ -246,7 +162,7 @@ def plot_filters(before: np.ndarray, after: np.ndarray, out: Path, columns: int 
             ax.set_axis_off()
             if i < count:
                 ax.imshow(filters[i, 0], cmap="gray_r", interpolation="nearest")
-    paths = [save_figure(fig, out / f"{FILTERS_FILE}.{ext}") for ext in ("png", "svg")]
+    paths = save_figures(fig, out, FILTERS_FILE)
     plt.close(fig)
     return paths
 

@@ -21,7 +21,7 @@ from nn.init import init_std
 from nn.monitor import Monitor
 from nn.multi_layer_net import MultiLayerNet
 
-from .common import DemoResult, integer, parse_args, run_script, save_figure
+from .common import DemoResult, integer, parse_args, run_script, save_figures
 
 LAYERS, UNITS = 5, 100
 CASES: dict[str, list[tuple[str, float | str]]] = {
@@ -75,10 +75,9 @@ def run(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> DemoR
     files = []
     for activation in CASES:
         fig = _plot_histograms(activation, results[activation])
-        files += [save_figure(fig, args.out / f"weight_init_{activation}.{ext}")
-                  for ext in ("png", "svg")]
+        files += save_figures(fig, args.out, f"weight_init_{activation}")
     fig = _plot_gradients(results)
-    files += [save_figure(fig, args.out / f"weight_init_gradients.{ext}") for ext in ("png", "svg")]
+    files += save_figures(fig, args.out, "weight_init_gradients")
     for p in files:
         print(f"wrote {p}")
     return DemoResult(files, numbers)

@@ -3,7 +3,6 @@ synthetic IDX data set: the numbers they hand back, the figures they write, the 
 from __future__ import annotations
 
 import re
-import struct
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -11,30 +10,16 @@ import numpy as np
 import pytest
 
 from demos import optimizer_compare, overfit, tour, weight_init
+from idx_data import write_tiny_idx_set
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?!\w|\.\d)")
 
 
-def write_idx(path: Path, array: np.ndarray, magic: int) -> None:
-    header = struct.pack(">I", magic) + struct.pack(f">{array.ndim}I", *array.shape)
-    path.write_bytes(header + array.astype(np.uint8).tobytes())
-
-
 @pytest.fixture(scope="module")
 def idx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """200 training and 50 test 28x28 images: a bright 4x4 square whose place gives the label."""
-    directory = tmp_path_factory.mktemp("idx6")
-    rng = np.random.default_rng(0)
-    for prefix, n in (("train", 200), ("t10k", 50)):
-        labels = np.arange(n) % 10
-        images = rng.integers(0, 60, (n, 28, 28))
-        for image, label in zip(images, labels):
-            row, col = divmod(int(label), 5)
-            image[4 + 12 * row: 8 + 12 * row, 2 + 5 * col: 6 + 5 * col] = 255
-        write_idx(directory / f"{prefix}-images-idx3-ubyte", images, 2051)
-        write_idx(directory / f"{prefix}-labels-idx1-ubyte", labels, 2049)
-    return directory
+    return write_tiny_idx_set(tmp_path_factory.mktemp("idx6"), train=200, test=50)
 
 
 def check_files(paths: list[Path], out: Path, names: set[str]) -> None:

@@ -4,7 +4,6 @@ here."""
 from __future__ import annotations
 
 import re
-import struct
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -16,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from demos import tour, train_convnet
+from idx_data import write_tiny_idx_set
 from nn import convolution, layers
 from nn.simple_conv_net import KEYS, SimpleConvNet
 
@@ -123,26 +123,10 @@ def test_the_graph_has_a_scope_per_layer():
 # ---------------------------------------------------------------- a tiny training run
 
 
-def write_idx(path: Path, array: np.ndarray, magic: int) -> None:
-    """An IDX file: big-endian magic, then each dimension, then the unsigned bytes."""
-    header = struct.pack(">I", magic) + struct.pack(f">{array.ndim}I", *array.shape)
-    path.write_bytes(header + array.astype(np.uint8).tobytes())
-
-
 @pytest.fixture(scope="module")
 def idx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """120 training and 40 test 28x28 images: a bright 4x4 square whose place gives the label."""
-    directory = tmp_path_factory.mktemp("idx")
-    rng = np.random.default_rng(0)
-    for prefix, n in (("train", 120), ("t10k", 40)):
-        labels = np.arange(n) % 10
-        images = rng.integers(0, 60, (n, 28, 28))
-        for image, label in zip(images, labels):
-            row, col = divmod(int(label), 5)
-            image[4 + 12 * row: 8 + 12 * row, 2 + 5 * col: 6 + 5 * col] = 255
-        write_idx(directory / f"{prefix}-images-idx3-ubyte", images, 2051)
-        write_idx(directory / f"{prefix}-labels-idx1-ubyte", labels, 2049)
-    return directory
+    return write_tiny_idx_set(tmp_path_factory.mktemp("idx"), train=120, test=40)
 
 
 SMALL = ["--filter-num", "6", "--hidden-size", "20", "--batch-size", "20"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import struct
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -19,6 +18,7 @@ from demos import (add_mul_nodes, affine, backward_steps, buy_apple, buy_apple_o
                    chain_rule, gradient_check, higher_order, relu_sigmoid, softmax_with_loss,
                    tour, train_two_layer_net)
 from demos.common import fmt
+from idx_data import write_tiny_idx_set
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -198,26 +198,10 @@ def test_gradient_check_synthetic(tmp_path: Path, capsys: pytest.CaptureFixture)
 # ---------------------------------------------------------------- training, on a tiny IDX data set
 
 
-def write_idx(path: Path, array: np.ndarray, magic: int) -> None:
-    """An IDX file: big-endian magic, then each dimension, then the unsigned bytes."""
-    header = struct.pack(">I", magic) + struct.pack(f">{array.ndim}I", *array.shape)
-    path.write_bytes(header + array.astype(np.uint8).tobytes())
-
-
 @pytest.fixture(scope="module")
 def idx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """200 training and 50 test 28x28 images: a bright 4x4 square whose place gives the label."""
-    directory = tmp_path_factory.mktemp("idx")
-    rng = np.random.default_rng(0)
-    for prefix, n in (("train", 200), ("t10k", 50)):
-        labels = np.arange(n) % 10
-        images = rng.integers(0, 60, (n, 28, 28))
-        for image, label in zip(images, labels):
-            row, col = divmod(int(label), 5)
-            image[4 + 12 * row: 8 + 12 * row, 2 + 5 * col: 6 + 5 * col] = 255
-        write_idx(directory / f"{prefix}-images-idx3-ubyte", images, 2051)
-        write_idx(directory / f"{prefix}-labels-idx1-ubyte", labels, 2049)
-    return directory
+    return write_tiny_idx_set(tmp_path_factory.mktemp("idx"), train=200, test=50)
 
 
 def test_train_on_idx_dir(tmp_path: Path, capsys: pytest.CaptureFixture, idx_dir: Path) -> None:

@@ -14,28 +14,11 @@ import pytest
 import viz
 from autograd import Tensor, Value, cross_entropy
 from nn import TwoLayerNet
+from graphs import micrograd_expression
 from test_viz_graph import apple_graph
 from viz.describe import describe, expand_path
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
-
-
-def micrograd_expression():
-    """micrograd's README expression: g = 24.7041, dg/da = 138.8338, dg/db = 645.5773."""
-    a, b = Value(-4.0, label="a"), Value(2.0, label="b")
-    c = a + b
-    d = a * b + b ** 3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e ** 2
-    g = f / 2.0
-    g += 10.0 / f
-    g.label = "g"
-    g.backward()
-    return g, a, b
 
 
 def by_name(data: dict, name: str) -> dict:

@@ -3,7 +3,6 @@ script API), clicking a node explains its gradient, nodes never move, zoom and f
 on one page stay apart, a 500-node page loads. One browser for the whole module."""
 from __future__ import annotations
 
-import os
 import shutil
 import time
 
@@ -12,18 +11,16 @@ import pytest
 
 import viz
 from autograd import Value
+from headless import chromium, needs_chromium
 from nn import TwoLayerNet
-from test_explorer import micrograd_expression
+from graphs import micrograd_expression
 from test_viz_graph import apple_graph
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)),
-                       reason=f"needs {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium "
-                              "chromium-driver)"),
+    needs_chromium,
     pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed"),
 ]
 
@@ -44,23 +41,8 @@ return Array.from(document.querySelectorAll('g.tg-var')).filter(function (g) {
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    profile = tmp_path_factory.mktemp("chromium")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--window-size=1400,900",
-                 f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    try:
+    with chromium(tmp_path_factory.mktemp("chromium"), window_size="1400,900") as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def load(browser, path) -> None:

@@ -12,21 +12,7 @@ import autograd
 import viz
 from autograd import Function, GradcheckReport, Tensor, gradcheck, sum_to
 from autograd.tensor import apply
-
-
-def _sigmoid(x):
-    return x.sigmoid() if isinstance(x, Tensor) else 1 / (1 + np.exp(-x))
-
-
-class Softplus(Function):
-    """log(1 + e^x); d/dx = sigmoid(x), written for arrays and Tensors alike."""
-    symbol = "softplus"
-
-    def forward(self, x):
-        return np.logaddexp(0.0, x)
-
-    def backward(self, g, x, out):
-        return (g * _sigmoid(x),)
+from functions import Softplus, SoftplusWrongSign
 
 
 class Cube(Function):
@@ -64,11 +50,6 @@ class Divide(Function):
 
 
 # ---- one mistake each ----------------------------------------------------------------------------
-class SoftplusWrongSign(Softplus):
-    def backward(self, g, x, out):
-        return (-g * _sigmoid(x),)
-
-
 class CubeMissingFactor(Cube):
     def backward(self, g, x, out):
         return (g * self.c * x * x,)  # the 3 of 3x² is missing

@@ -13,8 +13,8 @@ import pytest
 import viz
 from autograd import Value
 from nn.scalar import MLP
-from test_explorer_browser import (CHROMEDRIVER, CHROMIUM, POSITIONS, assert_no_errors, browser,
-                                   errors_of, load, pytestmark)  # noqa: F401 (the fixture)
+from test_explorer_browser import (POSITIONS, assert_no_errors, browser, errors_of, load,  # noqa: F401
+                                   pytestmark)  # (browser: the fixture)
 from viz.health import color, position
 
 HEAT = """

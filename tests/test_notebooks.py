@@ -5,7 +5,6 @@ kernel behind it) runs every explorer independently in headless Chromium."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import sys
@@ -15,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from headless import MISSING, available, chromium
+
 nbformat = pytest.importorskip("nbformat", reason="needs the test extra (nbformat)")
 nbclient = pytest.importorskip("nbclient", reason="needs the test extra (nbclient)")
 pytest.importorskip("ipykernel", reason="needs the test extra (ipykernel)")
@@ -23,7 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 NOTEBOOK = NOTEBOOKS / "chapter5_tour.ipynb"
 KERNEL = "tracegrad-test-venv"  # a spec in a temporary folder only
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 EXPLORER_DIV = re.compile(r'<div class="tg-explorer" id="([^"]+)"')
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None,
@@ -193,25 +193,11 @@ def test_exported_html_holds_every_explorer(executed, exported: Path) -> None:
 @pytest.fixture
 def browser(tmp_path):
     """Headless Debian Chromium through chromedriver (skips when either is missing)."""
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
-    if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
-        pytest.skip(f"needs {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--window-size=1400,1000",
-                 f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    try:
+    pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    if not available():
+        pytest.skip(MISSING)
+    with chromium(tmp_path / "profile", window_size="1400,1000") as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def own_errors(log: list[dict]) -> list[dict]:

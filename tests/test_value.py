@@ -7,6 +7,7 @@ import pytest
 import autograd
 
 from autograd import Value, no_grad, topological_order, zero_grad
+from graphs import micrograd_expression
 
 H = 1e-6
 
@@ -103,18 +104,7 @@ def test_chain_rule_square_of_sum(x, y):
 
 
 def test_micrograd_readme_expression():
-    a, b = Value(-4.0), Value(2.0)
-    c = a + b
-    d = a * b + b ** 3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e ** 2
-    g = f / 2.0
-    g += 10.0 / f
-    g.backward()
+    g, a, b = micrograd_expression()
     assert f"{g.data:.4f}" == "24.7041"
     assert f"{a.grad:.4f}" == "138.8338"
     assert f"{b.grad:.4f}" == "645.5773"

@@ -2,43 +2,27 @@
 loads cleanly at the seed step, the buttons and the arrow keys step, nodes never move."""
 from __future__ import annotations
 
-import os
 import shutil
 
 import pytest
 
 import viz
+from headless import chromium, needs_chromium
 from test_viz_graph import apple_graph
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)),
-                       reason=f"needs {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium "
-                              "chromium-driver)"),
+    needs_chromium,
     pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed"),
 ]
 
 
 @pytest.fixture
 def browser(tmp_path):
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(15)
-    try:
+    with chromium(tmp_path / "profile", page_load_timeout=15) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def visible_svg_text(driver) -> set[str]:

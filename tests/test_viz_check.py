@@ -11,6 +11,8 @@ import pytest
 
 import viz
 from autograd import Function, Tensor, Value, sum_to
+from functions import Softplus, SoftplusWrongSign, sigmoid
+from graphs import micrograd_expression
 
 REFERENCES = ["numerical", "torch"]
 
@@ -21,32 +23,9 @@ def _reference(name: str) -> str:
     return name
 
 
-def _sigmoid(x):
-    return x.sigmoid() if isinstance(x, Tensor) else 1 / (1 + np.exp(-x))
-
-
-class Softplus(Function):
-    symbol = "softplus"
-
-    def forward(self, x):
-        return np.logaddexp(0.0, x)
-
-    def backward(self, g, x, out):
-        return (g * _sigmoid(x),)
-
-    def torch_forward(self, x):
-        import torch
-        return torch.nn.functional.softplus(x)
-
-
-class SoftplusWrongSign(Softplus):
-    def backward(self, g, x, out):
-        return (-g * _sigmoid(x),)
-
-
 class SoftplusMissingFactor(Softplus):
     def backward(self, g, x, out):
-        return (g * _sigmoid(x) * _sigmoid(x),)  # an extra factor sigmoid(x)
+        return (g * sigmoid(x) * sigmoid(x),)  # an extra factor sigmoid(x)
 
 
 class AddBias(Function):
@@ -141,25 +120,9 @@ def test_torch_replays_known_ops_and_says_when_it_falls_back():
     assert result.rtol == 1e-9  # all in PyTorch: the tight tolerance
 
 
-def micrograd_readme():
-    a = Value(-4.0)
-    b = Value(2.0)
-    c = a + b
-    d = a * b + b ** 3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e ** 2
-    g = f / 2.0
-    g += 10.0 / f
-    return g, a, b
-
-
 @pytest.mark.parametrize("reference", REFERENCES)
 def test_micrograds_readme_expression_is_right(reference):
-    g, a, b = micrograd_readme()
+    g, a, b = micrograd_expression(backward=False)
     result = viz.check(g, _reference(reference))
     assert result.ok, str(result)
     checked = {c.node: c for c in result.nodes}
@@ -224,7 +187,7 @@ def test_a_large_node_is_sampled():
 
 def test_bad_arguments():
     with pytest.raises(ValueError, match="reference must be one of"):
-        viz.check(micrograd_readme()[0], "exact")
+        viz.check(micrograd_expression(backward=False)[0], "exact")
     with pytest.raises(ValueError, match="leaf"):
         viz.check(Value(1.0))
     with pytest.raises(TypeError, match="viz.check checks a Value or Tensor"):

@@ -17,6 +17,7 @@ import pytest
 
 import viz
 from autograd import Tensor, Value
+from graphs import micrograd_expression
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 pytestmark = needs_dot
@@ -93,23 +94,6 @@ def apple_graph() -> Value:
     return price
 
 
-def micrograd_graph() -> Value:
-    """The expression of micrograd's README."""
-    a, b = Value(-4.0, "a"), Value(2.0, "b")
-    c = a + b
-    d = a * b + b ** 3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e ** 2
-    g = f / 2.0
-    g += 10.0 / f
-    g.backward()
-    return g
-
-
 # ---- value and gradient on each edge ----------------------------------------------------------
 def test_each_edge_reads_value_then_gradient_on_one_line_above_it():
     root = svg_root(viz.draw(apple_graph(), "both"))
@@ -140,7 +124,7 @@ def test_converging_edges_keep_their_own_value_and_gradient():
 
 
 def test_harder_graph_every_edge_pairs_its_value_and_gradient():
-    root = svg_root(viz.draw(micrograd_graph(), "both"))
+    root = svg_root(viz.draw(micrograd_expression()[0], "both"))
     by_id = groups(root)
     edges = [g for g in by_id.values() if "tg-edge" in g.get("class", "")]
     constants = 0

@@ -20,7 +20,7 @@ import pytest
 import viz
 from autograd import Value
 from nn import TwoLayerNet
-from test_explorer import micrograd_expression
+from graphs import micrograd_expression
 import test_explorer_browser as shared
 from test_explorer_browser import SHOWN_GRADS, assert_no_errors, errors_of, load
 from test_viz_graph import apple_graph
@@ -30,19 +30,13 @@ from viz.whatif import LIVE_OPS
 
 pytestmark = shared.pytestmark  # chromium, chromedriver and dot, as the explorer's own tests
 browser = shared.browser  # one headless Chromium for the module
+apple_page = shared.apple_page  # the apple example's explorer page
 
 BOX_TEXTS = """
 var name = arguments[0];
 var g = Array.from(document.querySelectorAll('g.node.tg-var')).filter(function (e) {
   return e.getAttribute('data-name') === name; })[0];
 return Array.from(g.querySelectorAll('text')).map(function (t) { return t.textContent; });"""
-
-
-@pytest.fixture(scope="module")
-def apple_page(tmp_path_factory):
-    price, *_ = apple_graph()
-    price.backward()
-    return viz.explore(price).save(tmp_path_factory.mktemp("apple") / "apple.html")
 
 
 # ---- what-if ----------------------------------------------------------------------------------

@@ -319,15 +319,7 @@
     '.tg-explorer .tg-collapse-all-label { font-size: .9em; white-space: nowrap; }'
   ].join('\n');
 
-  function addStyle(id, css) {
-    if (document.getElementById(id)) { return; }
-    var style = document.createElement('style');
-    style.id = id;
-    style.textContent = css;
-    (document.head || document.documentElement).appendChild(style);
-  }
-
-  addStyle('tg-collapse-style', CSS);
+  TG.addStyle('tg-collapse-style', CSS);
   TG.collapse = function (name, on) { return TG.first().collapser.api(name, on); };
   TG.plugin({
     mount: function (ex) { ex.collapser = new Collapser(ex); },

@@ -18,6 +18,14 @@
     return fill === 'red' || fill === '#ff0000';
   }
 
+  function addStyle(id, css) {  // a plugin's CSS, once per page (tracegrad.addStyle)
+    if (document.getElementById(id)) { return; }
+    var style = document.createElement('style');
+    style.id = id;
+    style.textContent = css;
+    (document.head || document.documentElement).appendChild(style);
+  }
+
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) { e.className = cls; }
@@ -650,6 +658,7 @@
     play: function () { first().play(); },
     pause: function () { first().pause(); },
     first: first,
+    addStyle: addStyle,
     plugin: function (p) { plugins.push(p); }
   };
 })();

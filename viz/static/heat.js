@@ -199,15 +199,7 @@
     '.tg-explorer .tg-heat-key { display: inline-block; width: 2em; vertical-align: middle; margin-left: .5em; }'
   ].join('\n');
 
-  function addStyle(id, css) {
-    if (document.getElementById(id)) { return; }
-    var style = document.createElement('style');
-    style.id = id;
-    style.textContent = css;
-    (document.head || document.documentElement).appendChild(style);
-  }
-
-  addStyle('tg-heat-style', CSS);
+  TG.addStyle('tg-heat-style', CSS);
   TG.heat = { rampColor: rampColor };
   TG.plugin({
     mount: function (ex) { ex.heat = new Heat(ex); },

@@ -702,17 +702,9 @@
     '.tg-explorer text.tg-whatif-failed { fill: #cf222e; font-weight: bold; }'
   ].join('\n');
 
-  function addStyle(id, css) {
-    if (document.getElementById(id)) { return; }
-    var style = document.createElement('style');
-    style.id = id;
-    style.textContent = css;
-    (document.head || document.documentElement).appendChild(style);
-  }
-
   // ---- wiring -------------------------------------------------------------------------------------------
-  TG.whatif = { pyRepr: pyRepr, compute: compute, RULES: RULES, addStyle: addStyle };
-  addStyle('tg-whatif-style', CSS);
+  TG.whatif = { pyRepr: pyRepr, compute: compute, RULES: RULES, addStyle: TG.addStyle };
+  TG.addStyle('tg-whatif-style', CSS);
 
   TG.plugin({
     mount: function (ex) { ex.whatif = new WhatIf(ex); },
