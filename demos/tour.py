@@ -150,7 +150,19 @@ def _training(n: dict[str, Any]) -> dict[str, str]:
             f"{n['epochs']} epochs on {n['dataset']}: final train accuracy "
             f"{n['final_train']:.4f}, test accuracy {n['final_test']:.4f}."),
         "two_layer_net_weights.npz": "The trained weights (load them with np.load or "
-                                     "nn.load_weights)."}
+                                     "nn.load_weights).",
+        **_monitor_caption("training_monitor.svg", n.get("monitor", {}))}
+
+
+def _monitor_caption(name: str, m: dict[str, Any]) -> dict[str, str]:
+    """The caption of a training run's nn.Monitor figure, from its first and last records."""
+    if not m:
+        return {}
+    return {name: (
+        f"What nn.Monitor recorded during training, {m['records']} times from iteration "
+        f"{m['first_step']} to {m['last_step']}: {m['param']}'s gradient norm went from "
+        f"{m['grad'][0]:.3g} to {m['grad'][1]:.3g}, its update ratio from {m['ratio'][0]:.2g} to "
+        f"{m['ratio'][1]:.2g}; histograms of activations and gradients over time.")}
 
 
 def _optimizer_compare(n: dict[str, Any]) -> dict[str, str]:
@@ -219,7 +231,8 @@ def _convnet(n: dict[str, Any]) -> dict[str, str]:
             f"The net's autograd graph for {n['graph_samples']} test images, one box per layer "
             f"(im2col, the product with the filters and max pool are inside); loss "
             f"{fmt(n['graph_loss'])}. Its explorer page plays the layers forward and backward."),
-        "convnet_weights.npz": "The trained weights (load them with np.load or nn.load_weights)."}
+        "convnet_weights.npz": "The trained weights (load them with np.load or nn.load_weights).",
+        **_monitor_caption("convnet_training_monitor.svg", n.get("monitor", {}))}
 
 
 @dataclass
@@ -320,7 +333,8 @@ def _training_result(result: Any) -> DemoResult:
     """train_two_layer_net's TrainingResult as a DemoResult (its numbers for the captions)."""
     numbers = {"dataset": result.dataset, "iterations": len(result.losses),
                "epochs": len(result.epochs), "final_train": result.final_train,
-               "final_test": result.final_test, "seconds": result.seconds}
+               "final_test": result.final_test, "seconds": result.seconds,
+               "monitor": result.monitor_numbers()}
     return DemoResult(list(result.files), numbers)
 
 

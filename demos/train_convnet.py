@@ -61,7 +61,8 @@ class ConvTrainingResult(TrainingResult):
                 "epochs": len(self.epochs), "final_train": self.final_train,
                 "final_test": self.final_test, "seconds": self.seconds,
                 "filter_num": self.filter_num, "filter_size": self.filter_size,
-                "graph_samples": GRAPH_SAMPLES, "graph_loss": self.graph_loss}
+                "graph_samples": GRAPH_SAMPLES, "graph_loss": self.graph_loss,
+                "monitor": self.monitor_numbers()}
 
     @property
     def graphs(self) -> dict[str, Any]:
@@ -129,6 +130,7 @@ def run(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> ConvT
     loss.backward()
     result.graph_loss = float(loss.data)
     result.files = (plot(result, args.out, max(x_train.shape[0] / args.batch_size, 1))
+                    + training.plot_monitor(result, args.out, PLOT_FILE, "SimpleConvNet")
                     + plot_filters(filters_before, network.params["W1"], args.out)
                     + draw_graph(loss, args.out) + [weights])
     report(result)

@@ -65,7 +65,9 @@ def run(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> Train
 
     weights = args.out / WEIGHTS_FILE
     nn.save_weights(network, weights)
-    result.files = plot(result, args.out) + [weights]
+    result.files = (plot(result, args.out)
+                    + training.plot_monitor(result, args.out, PLOT_FILE, "TwoLayerNet")
+                    + [weights])
     report(result)
     return result
 

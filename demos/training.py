@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -18,6 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from nn import optim
 from nn.datasets import random_batch
+from nn.monitor import Monitor
 
 from .common import DemoError, integer, save_figures
 
@@ -42,6 +44,18 @@ class TrainingResult:
     final_test: float = 0.0
     seconds: float = 0.0
     files: list[Path] = field(default_factory=list)
+    monitor: Monitor | None = None  # what nn.Monitor recorded during training
+
+    def monitor_numbers(self) -> dict[str, Any]:
+        """The monitor's first and last records of the first weight (for captions), or {}."""
+        if self.monitor is None or not self.monitor.records:
+            return {}
+        first, last = self.monitor.records[0], self.monitor.records[-1]
+        name = next(iter(first.grad_norm))
+        return {"records": len(self.monitor.records), "first_step": first.step,
+                "last_step": last.step, "param": name,
+                "grad": (first.grad_norm[name], last.grad_norm[name]),
+                "ratio": (first.update_ratio[name], last.update_ratio[name])}
 
 
 def data_options(parser: argparse.ArgumentParser) -> None:
@@ -87,24 +101,31 @@ def fit(network: Any, optimizer: optim.Optimizer, train_set: tuple[np.ndarray, n
     threads, then the final accuracies on the whole sets; sets result.final_train, final_test
     and seconds."""
     start = time.perf_counter()
-    with threadpool_limits(limits=args.threads or None, user_api="blas"):
-        train(network, optimizer, train_set, test_set, rng, result, iters=args.iters,
-              batch_size=args.batch_size, progress=args.progress, **options)
-        result.final_train = network.accuracy(*train_set)
-        result.final_test = network.accuracy(*test_set)
+    result.monitor = Monitor(every=max(1, args.iters // 100))  # about 100 records per run
+    result.monitor.watch(network)
+    try:
+        with threadpool_limits(limits=args.threads or None, user_api="blas"):
+            train(network, optimizer, train_set, test_set, rng, result, iters=args.iters,
+                  batch_size=args.batch_size, progress=args.progress, monitor=result.monitor,
+                  **options)
+            result.final_train = network.accuracy(*train_set)
+            result.final_test = network.accuracy(*test_set)
+    finally:
+        result.monitor.unwatch()
     result.seconds = time.perf_counter() - start
 
 
 def train(network: Any, optimizer: optim.Optimizer, train_set: tuple[np.ndarray, np.ndarray],
           test_set: tuple[np.ndarray, np.ndarray], rng: np.random.Generator, result: TrainingResult,
           *, iters: int, batch_size: int, batch_loss: Callable[[Any, np.ndarray, np.ndarray], float],
-          eval_samples: int = 0, progress: str = "auto") -> None:
+          eval_samples: int = 0, progress: str = "auto", monitor: Monitor | None = None) -> None:
     """The lecture's (and the book's) loop: random batch, gradient by backprop, update; accuracies
     once per epoch on the first `eval_samples` samples of each set (0: all). `batch_loss(network,
     x_batch, t_batch)` is the batch's loss once `network.gradient` has run.
 
-    Appends to result.losses (every iteration) and result.epochs/train_acc/test_acc. Raises
-    TrainingDiverged, naming the iteration, as soon as a loss is nan or inf.
+    Appends to result.losses (every iteration) and result.epochs/train_acc/test_acc; `monitor`
+    (an nn.Monitor) records the gradients and updates on its due steps. Raises TrainingDiverged,
+    naming the iteration, as soon as a loss is nan or inf.
     """
     (x_train, t_train), (x_test, t_test) = train_set, test_set
     part = slice(None) if eval_samples == 0 else slice(eval_samples)
@@ -120,7 +141,8 @@ def train(network: Any, optimizer: optim.Optimizer, train_set: tuple[np.ndarray,
                 _diverged(bar, i, optimizer, str(e))
             if not np.isfinite(loss):
                 _diverged(bar, i, optimizer, f"the loss is {float(loss)}")
-            optimizer.update(network.params, grads)
+            with monitor.step(i, network.params, grads) if monitor else nullcontext():
+                optimizer.update(network.params, grads)
             if not all(np.isfinite(p).all() for p in network.params.values()):
                 _diverged(bar, i, optimizer, "the update made the weights overflow")
             result.losses.append(float(loss))
@@ -151,6 +173,16 @@ def report(result: TrainingResult) -> None:
     for path in result.files:
         print(f"wrote {path}")
     print(f"final: train acc {result.final_train:.4f} test acc {result.final_test:.4f}")
+
+
+def plot_monitor(result: TrainingResult, out: Path, stem: str, net: str) -> list[Path]:
+    """What nn.Monitor saw during training (gradient norms, update ratios, histograms of
+    activations and gradients over time): `stem`_monitor.png and .svg; [] without records."""
+    if result.monitor is None or not result.monitor.records:
+        return []
+    fig = result.monitor.plot(title=f"nn.Monitor: {net} on {result.dataset},\n"
+                                    f"every {result.monitor.every} iterations")
+    return save_figures(fig, out, f"{stem}_monitor")
 
 
 def pyplot() -> Any:

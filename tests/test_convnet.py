@@ -145,7 +145,8 @@ def test_train_convnet_on_idx_dir(tmp_path: Path, capsys: pytest.CaptureFixture,
     names = {p.name for p in result.files}
     assert names == {"convnet_training.png", "convnet_training.svg", "convnet_filters.png",
                      "convnet_filters.svg", "convnet_graph.svg", "convnet_graph_explorer.html",
-                     "convnet_weights.npz"}
+                     "convnet_weights.npz", "convnet_training_monitor.png",
+                     "convnet_training_monitor.svg"}
     for path in result.files:
         assert path.parent == tmp_path and path.stat().st_size > 0
         if path.suffix == ".svg":
@@ -159,7 +160,14 @@ def test_train_convnet_on_idx_dir(tmp_path: Path, capsys: pytest.CaptureFixture,
     # the tour's captions: every number in them is one this run handed back
     captions = tour._convnet(result.numbers)
     assert set(captions) == {"convnet_training.svg", "convnet_filters.svg", "convnet_graph.svg",
-                             "convnet_weights.npz"}
+                             "convnet_weights.npz", "convnet_training_monitor.svg"}
+    monitor = result.numbers["monitor"]
+    assert monitor["records"] == len(result.monitor.records) == 60  # every iteration of 60
+    shown = captions.pop("convnet_training_monitor.svg")  # its numbers rounded to 3 and 2 digits
+    for text in (f"{monitor['records']} times", f"iteration {monitor['first_step']} to "
+                 f"{monitor['last_step']}", *(f"{g:.3g}" for g in monitor["grad"]),
+                 *(f"{r:.2g}" for r in monitor["ratio"])):
+        assert text in shown, (text, shown)
     numbers = [v for v in result.numbers.values() if isinstance(v, (int, float))]
     for name, text in captions.items():
         for number in map(float, NUMBER.findall(text)):
