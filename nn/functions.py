@@ -14,6 +14,7 @@ Changes from the book, all for numerical honesty:
 """
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any, Callable
 
@@ -156,18 +157,53 @@ def central_differences(f: Callable[[], Any], x: np.ndarray,
     for idx in np.ndindex(x.shape):
         original = x[idx]  # a NumPy scalar: a copy, not a view
         value = float(original)
-        step = float(np.cbrt(x_eps)) * (abs(value) or 1.0) if coarse else h
-        step = max(step, 4 * abs(float(np.spacing(original))))
+        floor = 4 * abs(float(np.spacing(original)))
         try:
-            grad[idx], rounding[idx], f_dtype = _difference(f, x, idx, value, step)
-            if coarse:
-                wide = _difference(f, x, idx, value, 2 * step)[0]
-                truncation[idx] = abs(wide - grad[idx]) / 3
+            if not coarse:
+                grad[idx], rounding[idx], f_dtype = _difference(f, x, idx, value, max(h, floor))
+            else:
+                grad[idx], rounding[idx], f_dtype, truncation[idx] = _best_difference(
+                    f, x, idx, value, [max(s, floor) for s in _coarse_steps(value, x_eps)])
         finally:
             x[idx] = original  # restore, whatever happened
         if f_dtype is not None:
             f_eps = max(f_eps, float(np.finfo(f_dtype).eps))
     return grad, f_eps * rounding + truncation, max(x_eps, f_eps)
+
+
+def _coarse_steps(value: float, eps: float) -> list[float]:
+    """The steps tried below float64: cbrt(eps)·max(1, |x|), and for 0 < |x| < 1 also
+    cbrt(eps)·|x| (near 0 a step of the order of x itself can leave f's domain or its smooth
+    part: 1/x, log x; for a small weight in a loss of order 1 it drowns in f's rounding)."""
+    c = float(np.cbrt(eps))
+    steps = [c * max(1.0, abs(value))]
+    if 0 < abs(value) < 1:
+        steps.append(c * abs(value))
+    return steps
+
+
+def _best_difference(f: Callable[[], Any], x: np.ndarray, idx: tuple, value: float,
+                     steps: list[float]) -> tuple[float, float, Any, float]:
+    """(difference, rounding factor, f's dtype, truncation estimate) at the step whose
+    estimated error (f's rounding plus |D(2h) − D(h)| / 3) is smallest; a step at which f
+    cannot be evaluated (outside its domain) is skipped, and if none can, the error is raised."""
+    best, failure = None, None
+    for step in steps:
+        try:
+            d, r, dtype = _difference(f, x, idx, value, step)
+            wide = _difference(f, x, idx, value, 2 * step)[0]
+        except (ArithmeticError, ValueError) as error:
+            failure = error
+            continue
+        truncation = abs(wide - d) / 3
+        eps = float(np.finfo(dtype).eps) if dtype is not None else _EPS64
+        total = eps * r + truncation
+        total = total if total == total else math.inf  # nan: f undefined nearby
+        if best is None or total < best[0]:
+            best = (total, d, r, dtype, truncation)
+    if best is None:
+        raise failure
+    return best[1:]
 
 
 def _difference(f: Callable[[], Any], x: np.ndarray, idx: tuple, value: float,
