@@ -289,7 +289,7 @@ def _count_passes(leaves: list) -> None:
     (AccumulationWarning) when a leaf starts to hold a second pass."""
     warn = False
     for leaf in leaves:
-        if not leaf.requires_grad:
+        if not leaf.requires_grad or leaf.is_constant:  # (a lifted number's grad is no one's)
             continue
         if leaf._holds_grad():
             leaf._passes = max(leaf._passes, 1) + 1

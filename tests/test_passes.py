@@ -147,3 +147,16 @@ def test_a_scope_name_must_be_text():
     with pytest.raises(TypeError, match="scope.*str.*int"):
         with scope(7):
             pass
+
+
+def test_lifted_constants_do_not_count_as_accumulating_leaves():
+    """Only the user's leaves are zeroed by a training loop; a graph's constants (the 2 of x * 2)
+    holding an earlier pass's gradient is no reason to warn."""
+    w = Value(3.0)
+    out = w * 2.0 + 1.0
+    out.backward()
+    w.grad = 0.0  # what model.zero_grad() does: the user's leaves only
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out.backward()
+    assert w.grad == 2.0 and w.grad_passes == 1
