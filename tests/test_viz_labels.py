@@ -260,3 +260,9 @@ def test_an_ampersand_in_a_scope_keeps_the_svg_well_formed(name):
     """dot copies a cluster's name into the SVG's <title> and keeps '&...;' as if an entity."""
     root = svg_of(graph_in_scopes("0", name), "both", False)
     assert root is not None
+
+
+@pytest.mark.parametrize("name", ["0²", "layer½", "x³y"])
+def test_a_scope_with_digit_like_characters_renders(name):
+    """'²' is a digit to str.isdigit but not a decimal number: natural sorting must not try int()."""
+    assert svg_of(graph_in_scopes("0", name), "forward", False) is not None

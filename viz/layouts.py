@@ -16,7 +16,7 @@ _PARTS = re.compile(r"(\d+)")
 
 def natural_key(scope: str) -> list:
     """'MLP/layers.10' sorts after 'MLP/layers.9': numbers compare as numbers."""
-    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in _PARTS.split(scope or "")]
+    return [(0, int(t), "") if t.isdecimal() else (1, 0, t) for t in _PARTS.split(scope or "")]
 
 
 def scopes(order: Iterable[Any]) -> list[str]:
