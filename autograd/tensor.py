@@ -242,14 +242,16 @@ class Tensor(Node):
 
     def __init__(self, data: Any, requires_grad: bool = False, label: str = "",
                  dtype: Any = None) -> None:
-        self.data = as_array(data, dtype)
+        if isinstance(data, Tensor):
+            raise TypeError("Tensor(...) got a Tensor; use it directly, or t.data for its array")
+        given = _real_numbers(data, "Tensor(...)")  # converted once (a list can be long)
+        self.data = as_array(given, dtype)
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self._a = self._b = self._op = self._visited = None
         self._passes = 0
         # An integer or boolean array keeps its meaning when this Tensor indexes another one
         # (the data is float, so x[Tensor([True, False])] would otherwise pick x[1], x[0]).
-        given = np.asarray(data)
         self._index = given if given.dtype.kind in "biu" else None
         self.label = label
         self._scope = Mode.scope

@@ -83,15 +83,17 @@ def _div(a: float, b: float) -> float:
 
 
 def _pow(a: float, b: float) -> float:
+    out = _power(a, b)  # IEEE: inf or nan where a ** b is not a finite real number
+    if -_INF < out < _INF:
+        return out
     if a == 0 and b < 0:
-        return _undefined(ZeroDivisionError(f"power: 0 ** {b!r} divides by zero"), _INF)
-    if a < 0 and b != int(b):
-        return _undefined(ValueError(f"power: {a!r} ** {b!r} is not a real number (a negative "
-                                     "base needs an integer exponent)"), _NAN)
-    try:
-        return a ** b
-    except OverflowError:
-        return _undefined(OverflowError(f"power: {a!r} ** {b!r} overflows a float"), _INF)
+        error: Exception = ZeroDivisionError(f"power: 0 ** {b!r} divides by zero")
+    elif a < 0 and b != int(b):
+        error = ValueError(f"power: {a!r} ** {b!r} is not a real number (a negative base needs "
+                           "an integer exponent)")
+    else:
+        error = OverflowError(f"power: {a!r} ** {b!r} overflows a float")
+    return _undefined(error, out)
 
 
 def _pow_local(a, b, out):
@@ -147,16 +149,6 @@ def _sigmoid(a: float) -> float:
     return e / (1.0 + e)
 
 
-ADD = Rule("add", "+", operator.add, lambda a, b, out: (1.0, 1.0))
-SUB = Rule("sub", "−", operator.sub, lambda a, b, out: (1.0, -1.0))
-MUL = Rule("mul", "×", operator.mul, lambda a, b, out: (b, a))
-DIV = Rule("div", "/", _div, lambda a, b, out: (_quotient(1.0, b), _quotient(-out, b)))
-POW = Rule("pow", "**", _pow, _pow_local)
-NEG = Rule("neg", "−", operator.neg, lambda a, out: (-1.0,))
-EXP = Rule("exp", "exp", _exp, lambda a, out: (out,))
-LOG = Rule("log", "log", _logf, lambda a, out: (_quotient(1.0, a),))
-TANH = Rule("tanh", "tanh", math.tanh, lambda a, out: (1 - out * out,))
-SIGMOID = Rule("sigmoid", "σ", _sigmoid, lambda a, out: (out * (1 - out),))
 class _HardZero(float):
     """relu's derivative where x <= 0: zero times anything, inf included, is 0, as PyTorch's
     relu backward (where(x <= 0, 0, g)) gives; a plain 0.0 * inf would be nan."""
@@ -168,6 +160,18 @@ class _HardZero(float):
 
 
 _HARD_ZERO = _HardZero(0.0)
+
+
+ADD = Rule("add", "+", operator.add, lambda a, b, out: (1.0, 1.0))
+SUB = Rule("sub", "−", operator.sub, lambda a, b, out: (1.0, -1.0))
+MUL = Rule("mul", "×", operator.mul, lambda a, b, out: (b, a))
+DIV = Rule("div", "/", _div, lambda a, b, out: (_quotient(1.0, b), _quotient(-out, b)))
+POW = Rule("pow", "**", _pow, _pow_local)
+NEG = Rule("neg", "−", operator.neg, lambda a, out: (-1.0,))
+EXP = Rule("exp", "exp", _exp, lambda a, out: (out,))
+LOG = Rule("log", "log", _logf, lambda a, out: (_quotient(1.0, a),))
+TANH = Rule("tanh", "tanh", math.tanh, lambda a, out: (1 - out * out,))
+SIGMOID = Rule("sigmoid", "σ", _sigmoid, lambda a, out: (out * (1 - out),))
 RELU = Rule("relu", "ReLU", lambda a: a if a > 0 else 0.0,
             lambda a, out: (1.0 if a > 0 else _HARD_ZERO,))
 SQRT = Rule("sqrt", "√", _sqrt, _sqrt_local)

@@ -25,8 +25,6 @@ identity at test time. `Dropout(inverted=True)` gives torch's convention.
 """
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from .init import RngLike, as_rng

@@ -77,7 +77,7 @@ def test_records_autograd_modules():
         opt.zero_grad()
         loss = loss_fn(model(X), T)
         loss.backward()
-        with monitor.step(i, model) as record:
+        with monitor.step(i, model):
             opt.step()
     assert [r.step for r in monitor.records] == [0, 2]
     r = monitor.records[-1]

@@ -30,7 +30,7 @@ from .format import (NAME_CHARS, TOOLTIP_CHARS, escape_label, escape_string, for
                      format_operand, shorten, visible)
 from .layouts import cluster_order, scope_ids
 from .nodes import (as_outputs, consumers_of, contribution, grad_of, graph_order, has_gradients,
-                    is_tensor, long_lines, node_names, passes_summed, short_text)
+                    is_const, is_tensor, long_lines, node_names, passes_summed, short_text)
 
 MODES = ("forward", "backward", "both")
 DEFAULT_MAX_NODES = 500
@@ -208,11 +208,6 @@ def module_groups(order: list, collapse: bool, outputs: list = ()) -> tuple[dict
     return group, modules
 
 
-def is_const(node: Any) -> bool:
-    """A constant lifted from a Python number: a leaf that gets no gradient worth showing."""
-    return bool(getattr(node, "is_constant", False)) and not node.parents
-
-
 def folded_constants(order: list, outputs: list, uses: dict, group: dict, constants: str) -> set:
     """With constants='fold': the scalar constants written into their operations ('×2'): not an
     output, used only by two-input operations drawn on their own (not inside a collapsed
@@ -284,10 +279,6 @@ class _Builder:
                                        self.constants)
 
     # ---- constants ---------------------------------------------------------------------------
-    @staticmethod
-    def is_const(node: Any) -> bool:
-        return is_const(node)
-
     def is_output(self, node: Any) -> bool:
         return any(node is out for out in self.outputs)
 
@@ -326,7 +317,7 @@ class _Builder:
         names = ["tg-var"]
         if not node.parents:
             names.append("tg-leaf")
-        if getattr(node, "is_constant", False):
+        if is_const(node):
             names.append("tg-const")
         if self.is_output(node):
             names.append("tg-output")
@@ -343,7 +334,7 @@ class _Builder:
         if node in self.folded:
             return  # written into the operations that use it
         tensor = is_tensor(node)
-        const = self.is_const(node)
+        const = is_const(node)
         # a lifted constant shows its number only: its generated name and gradient mean nothing
         lines = [] if const and not node.label else [_bold(self.names[node])]
         if const and np.ndim(node.data) == 0:
@@ -396,7 +387,7 @@ class _Builder:
         value then gradient (red), so that each edge's pair reads as one unit beside it.
         A constant's edge carries its value only, dashed: no gradient flows into it."""
         tensor = is_tensor(node)
-        const = self.is_const(node)
+        const = is_const(node)
         value = escape_label(short_text(node.data, tensor))
         grad_text = (short_text(grad, tensor)
                      if known and self.shows_grads() and not const else "")

@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from .build import folded_constants, is_const, module_groups
+from .build import folded_constants, module_groups
 from .format import format_number, format_shape, visible
-from .nodes import (consumers_of, grad_of, graph_order, has_gradients, is_tensor, node_names,
-                    passes_summed, plain)
-from .rules import rule_text, scalar_form, scalar_rule, tensor_rule, term
+from .nodes import (consumers_of, grad_of, graph_order, has_gradients, is_const, is_tensor,
+                    node_names, passes_summed, plain)
+from .rules import rule_text, scalar_rule, tensor_rule, term
 
 MAX_MODULE_LINES = 40  # lines per list in a collapsed module's panel
 MAX_PATHS = 20  # paths listed per node (the count is always given)
@@ -414,7 +414,6 @@ class _Describer:
     # ---- the panel's text -------------------------------------------------------------------
     def sections(self, node: Any, data: dict) -> list:
         """[title, lines] pairs the panel shows above the paths (which the page expands)."""
-        name, root = self.keys[node], self.root
         tensor = tensor_node(node)
         out = [["Value", data["value"]]]
         if "module" in data:

@@ -22,7 +22,7 @@ import numpy as np
 
 from .build import build
 from .dot import Graph
-from .nodes import grad_of, graph_order, has_gradients, plain
+from .nodes import grad_of, graph_order, has_gradients, is_const, plain
 
 # (position on the scale, colour): pale blue (vanishing) -> yellow -> dark red (exploding)
 RAMP = ((0.0, "#d1e5f0"), (0.25, "#67a9cf"), (0.5, "#fee08b"), (0.75, "#f46d43"),
@@ -74,11 +74,9 @@ def heat_data(output: Any, scale: tuple[int, int] | None = None) -> dict:
     grads = has_gradients(output)
     nodes, ins = [], []
     for node in order:
-        const = bool(getattr(node, "is_constant", False)) and not node.parents
-        nodes.append(None if not grads or const else magnitude(grad_of(node)))
+        nodes.append(None if not grads or is_const(node) else magnitude(grad_of(node)))
         sent = _sent(node) if grads else (None,) * len(node.parents)
-        ins.append([None if (getattr(p, "is_constant", False) and not p.parents) else magnitude(s)
-                    for p, s in zip(node.parents, sent)])
+        ins.append([None if is_const(p) else magnitude(s) for p, s in zip(node.parents, sent)])
     lo, hi = scale if scale is not None else auto_scale(nodes + [m for row in ins for m in row])
     return {"nodes": [_json_number(m) for m in nodes],
             "ins": [[_json_number(m) for m in row] for row in ins],

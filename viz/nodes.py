@@ -28,6 +28,12 @@ def plain(x: Any) -> Any:
     return getattr(x, "data", x)
 
 
+def is_const(node: Any) -> bool:
+    """A constant lifted from a Python number (the 2 of x * 2): a leaf whose gradient is no
+    one's, drawn without one."""
+    return bool(getattr(node, "is_constant", False)) and not node.parents
+
+
 def grad_of(node: Any) -> Any:
     """The node's gradient as a float or ndarray, or None when it has none."""
     return plain(node.grad)
