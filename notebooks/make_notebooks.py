@@ -172,8 +172,9 @@ viz.explore(L)"""),
 ## TwoLayerNet on three samples (gradient check)
 
 The lecture's TwoLayerNet(784, 50, 10) on three random inputs (seeded, so nothing is
-downloaded). Backpropagation agrees with the numerical gradient to about 1e-10 or better; the
-explorer shows the whole network, Tensors summarised by shape, min, mean, max and norm."""),
+downloaded). Backpropagation agrees with the numerical gradient (the differences printed below
+are tiny next to the gradients); the explorer shows the whole network, Tensors summarised by
+shape, min, mean, max and norm."""),
     ("code", """\
 rng = np.random.default_rng(0)
 x_batch = rng.random((3, 784))
@@ -194,8 +195,7 @@ micrograd's demo notebook runs as it is with tracegrad: only the imports change
 (`from autograd import Value`, `from nn.scalar import MLP`). Without an `rng`, `nn.scalar` draws
 its weights from Python's `random`, one `random.uniform(-1, 1)` per weight, as micrograd does,
 and `nn.toy_datasets.make_moons` draws the two moons as scikit-learn does, so after the same
-seeds the losses and accuracies are the notebook's (step 0: loss 0.8958441028683222, accuracy
-50 %; step 99: 100 %)."""),
+seeds the losses and accuracies printed below are the ones micrograd's own notebook prints."""),
     ("code", """\
 import random
 
