@@ -275,12 +275,12 @@ def backward(roots: Sequence[Any], seeds: Sequence[Any], *, retain_graph: bool =
                     node._backward_step(create_graph, release)
                     if anomaly:
                         _check_step(node)
+            bad = next((leaf for leaf in leaves
+                        if not leaf.is_constant and not leaf._check_finite()), None)
     finally:
         Mode.grad_enabled, Mode.in_backward = previous
-    for leaf in leaves:
-        if not leaf.is_constant and not leaf._check_finite():
-            warnings.warn(_nonfinite_message(order, leaf), GradientWarning, stacklevel=3)
-            break
+    if bad is not None:
+        warnings.warn(_nonfinite_message(order, bad), GradientWarning, stacklevel=3)
     return order
 
 

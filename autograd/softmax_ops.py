@@ -10,14 +10,18 @@ from .tensor import Function, Tensor, apply
 from .tensor_ops import _check_axis, _exp
 
 
-def stable_softmax(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+def stable_softmax(x: np.ndarray, axis: int,
+                   top: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(softmax(x), log softmax(x)) along `axis`: the one kernel Softmax, LogSoftmax and
     CrossEntropy share. Subtracting the maximum first changes neither result and keeps exp
     from overflowing; log softmax is x − max − log Σ exp(x − max), never the log of a tiny
-    probability. An empty axis gives empty results."""
+    probability. An empty axis gives empty results. `top`, x.max(axis, keepdims=True), may be
+    passed by a caller that has it already (CrossEntropy checks it)."""
     if x.shape[axis] == 0:
         return x.copy(), x.copy()
-    shifted = x - x.max(axis=axis, keepdims=True)  # (N, C) − (N, 1): the largest is 0
+    if top is None:
+        top = x.max(axis=axis, keepdims=True)
+    shifted = x - top  # (N, C) − (N, 1): the largest is 0
     e = np.exp(shifted)
     total = e.sum(axis=axis, keepdims=True)  # (N, 1)
     return e / total, shifted - np.log(total)
@@ -135,7 +139,7 @@ class CrossEntropy(Function):
             raise ValueError(f"{self.op}: row {row} of the scores {x.shape} has no finite "
                              f"maximum ({top[row, 0]}): every score is -inf, or one is nan or "
                              "+inf; softmax is undefined there")
-        probs, log_probs = stable_softmax(x, 1)  # (N, C) each
+        probs, log_probs = stable_softmax(x, 1, top)  # (N, C) each
         mass = None
         if labels is not None:  # the fast path: pick each row's label, (N,)
             picked = log_probs[np.arange(n), labels]

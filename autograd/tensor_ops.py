@@ -25,9 +25,10 @@ from .tensor import Function, Tensor, apply
 
 # ---- helpers that work on arrays and Tensors alike ------------------------------------------
 @lru_cache(maxsize=1024)
-def _reduced_axes(shape: tuple, target: tuple) -> tuple:
+def _reduced_axes(shape: tuple, target: tuple) -> tuple[tuple, tuple]:
+    """(the leading axes broadcasting added, the axes of size 1 in `target` it stretched)."""
     lead = len(shape) - len(target)
-    return tuple(range(lead)) + tuple(
+    return tuple(range(lead)), tuple(
         lead + i for i, n in enumerate(target) if n == 1 and shape[lead + i] != 1)
 
 
@@ -37,7 +38,10 @@ def sum_to(g: Any, shape: tuple) -> Any:
         return g
     if isinstance(g, Tensor):
         return apply(SumTo(shape), g)
-    summed = g.sum(axis=_reduced_axes(g.shape, shape), keepdims=True)
+    lead, stretched = _reduced_axes(g.shape, shape)
+    if not stretched and shape:  # only leading axes were added: summing them leaves `shape`
+        return g.sum(axis=lead)
+    summed = g.sum(axis=lead + stretched, keepdims=True)
     return summed.reshape(shape) if summed.shape != shape else summed
 
 
