@@ -14,6 +14,7 @@ Changes from the book, all for numerical honesty:
 """
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from typing import Any, Callable
@@ -153,11 +154,13 @@ def central_differences(f: Callable[[], Any], x: np.ndarray,
     x_eps = eps = float(np.finfo(x.dtype).eps)
     coarse = eps > _EPS64  # below float64: choose the step, and estimate truncation too
     grad, rounding, truncation = np.zeros(x.shape), np.zeros(x.shape), np.zeros(x.shape)
+    floors = (4 * np.abs(np.spacing(x))).tolist()  # 4 units in the last place of each x[i]
     f_eps = _EPS64
-    for idx in np.ndindex(x.shape):
+    # every index of x in C order, as np.ndindex gives them (product is faster per entry)
+    for idx in itertools.product(*map(range, x.shape)):
         original = x[idx]  # a NumPy scalar: a copy, not a view
         value = float(original)
-        floor = 4 * abs(float(np.spacing(original)))
+        floor = _entry(floors, idx)
         try:
             if not coarse:
                 grad[idx], rounding[idx], f_dtype = _difference(f, x, idx, value, max(h, floor))
@@ -169,6 +172,13 @@ def central_differences(f: Callable[[], Any], x: np.ndarray,
         if f_dtype is not None:
             f_eps = max(f_eps, float(np.finfo(f_dtype).eps))
     return grad, f_eps * rounding + truncation, max(x_eps, f_eps)
+
+
+def _entry(nested: Any, idx: tuple) -> float:
+    """nested[i][j]... for idx = (i, j, ...): an entry of an array's .tolist() (a float)."""
+    for i in idx:
+        nested = nested[i]
+    return nested
 
 
 def _coarse_steps(value: float, eps: float) -> list[float]:
@@ -208,13 +218,17 @@ def _best_difference(f: Callable[[], Any], x: np.ndarray, idx: tuple, value: flo
 
 def _difference(f: Callable[[], Any], x: np.ndarray, idx: tuple, value: float,
                 step: float) -> tuple[float, float, Any]:
-    """(f+ − f−) / (stored x+ − stored x−), (|f+| + |f−|) / that step, and f's float dtype."""
+    """(f+ − f−) / (stored x+ − stored x−), (|f+| + |f−|) / that step, and f's float dtype
+    (None for a Python float: float64)."""
     x[idx] = value + step
-    up, f_plus = float(x[idx]), np.asarray(f())
+    up, f_plus = float(x[idx]), f()
     x[idx] = value - step
-    down, f_minus = float(x[idx]), np.asarray(f())
-    f_dtype = f_plus.dtype if np.issubdtype(f_plus.dtype, np.floating) else None
-    f_plus, f_minus = float(f_plus), float(f_minus)
+    down, f_minus = float(x[idx]), f()
+    f_dtype = None
+    if type(f_plus) is not float:  # a NumPy float (its precision counts), or an array of one
+        f_plus, f_minus = np.asarray(f_plus), np.asarray(f_minus)
+        f_dtype = f_plus.dtype if f_plus.dtype.kind == "f" else None
+        f_plus, f_minus = float(f_plus), float(f_minus)
     return (f_plus - f_minus) / (up - down), (abs(f_plus) + abs(f_minus)) / (up - down), f_dtype
 
 

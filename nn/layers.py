@@ -6,12 +6,11 @@ takes dL/d(output) from the layer above and returns dL/d(input) for the layer be
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
-from .functions import (_as_float, _mean_negative_log_likelihood, _target_rows, log_softmax,
-                        sigmoid, softmax)
+from .functions import _as_float, _target_rows, log_softmax, sigmoid, softmax
 
 __all__ = ["MulLayer", "AddLayer", "Relu", "Sigmoid", "Affine", "SoftmaxWithLoss"]
 
@@ -143,10 +142,31 @@ class SoftmaxWithLoss:
 
     def __init__(self) -> None:
         self.loss: float | None = None  # the loss
-        self.y: np.ndarray | None = None  # softmax output
         self.t: np.ndarray | None = None  # targets as rows (one-hot or probabilities)
+        self._x: np.ndarray | None = None  # the scores of the last forward (a copy)
+        self._y: np.ndarray | None = None  # softmax(_x), once read
+
+    @property
+    def y(self) -> np.ndarray | None:
+        """The softmax output of the last forward (None before any). Computed when first read
+        (backward reads it), so that a forward pass that only wants the loss, as each of a
+        numerical gradient's 79,520, does not pay for it; the numbers are softmax(x)'s."""
+        if self._y is None and self._x is not None:
+            self._y = softmax(self._x)
+        return self._y
+
+    @y.setter
+    def y(self, value: np.ndarray | None) -> None:  # a subclass may keep its own
+        self._y = value
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
+        return self.with_targets(x, t)(x)
+
+    def with_targets(self, x: np.ndarray, t: np.ndarray) -> Callable[[np.ndarray], float]:
+        """`forward` with the targets t checked once, for scores shaped like x: returns
+        loss(x) -> float, which runs this layer's forward on any scores of that shape and
+        dtype. TwoLayerNet.numerical_gradient checks t once this way rather than in each of
+        its forward passes. Raises ValueError as `forward` does."""
         t = _target_rows("SoftmaxWithLoss", _as_float(x), t)
         sums = t.sum(axis=-1)
         tolerance = np.sqrt(np.finfo(t.dtype).eps)
@@ -156,10 +176,23 @@ class SoftmaxWithLoss:
                              f"{sums.min():.6g} to {sums.max():.6g}: its backward (y - t) / N is "
                              f"the loss's gradient only when each row of t sums to 1; use "
                              f"autograd's cross_entropy (or nn.SoftmaxWithLoss) for other targets")
-        self.t = t
-        self.y = softmax(x)
-        self.loss = _mean_negative_log_likelihood(log_softmax(x), t)  # t is checked above
-        return self.loss
+        nonzero = t != 0  # the entries that count (0 · log 0 = 0: see the class docstring)
+        picked = t[nonzero]
+        batch_size = t.shape[0] if t.ndim == 2 else 1
+        shape = t.shape
+
+        def loss(x: np.ndarray) -> float:
+            x = _as_float(x)
+            if x.shape != shape:
+                raise ValueError(f"SoftmaxWithLoss: scores of shape {x.shape} for targets "
+                                 f"checked against scores of shape {shape}")
+            self.t = t
+            self._x, self._y = x.copy(), None  # a copy: y is the softmax of these very scores
+            # -sum(t · log softmax(x)) / N over the entries where t != 0
+            self.loss = float(-(picked * log_softmax(x)[nonzero]).sum() / batch_size)
+            return self.loss
+
+        return loss
 
     def backward(self, dout: float = 1) -> np.ndarray:
         batch_size = self.y.shape[0] if self.y.ndim == 2 else 1  # one sample when x is 1-D

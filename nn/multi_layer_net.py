@@ -120,8 +120,10 @@ class MultiLayerNet:
         return _accuracy(self.predict(x), t)
 
     def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        """The book's slow gradient: central differences of loss(x, t) over every parameter."""
-        loss_W = lambda W: self.loss(x, t)  # noqa: E731  (the book's idiom)
+        """The book's slow gradient: central differences of loss(x, t) over every parameter
+        (t checked once, as in TwoLayerNet.numerical_gradient)."""
+        loss_of_scores = self.last_layer.with_targets(self.predict(x), t)
+        loss_W = lambda W: loss_of_scores(self.predict(x)) + self._weight_decay()  # noqa: E731
         return {key: _numerical_gradient(loss_W, p) for key, p in self.params.items()}
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
@@ -211,10 +213,12 @@ class MultiLayerNetExtend(MultiLayerNet):
         gradient(x, t) called right after computes the gradient of the same function.
         """
         saved = self._save_state()
+        # t checked once (as in TwoLayerNet.numerical_gradient); the state is restored below
+        loss_of_scores = self.last_layer.with_targets(self.predict(x, train_flg=False), t)
 
         def loss_W(_: np.ndarray) -> float:
             self._restore_state(saved)
-            return self.loss(x, t, train_flg=True)
+            return loss_of_scores(self.predict(x, train_flg=True)) + self._weight_decay()
 
         try:
             return {key: _numerical_gradient(loss_W, p) for key, p in self.params.items()}

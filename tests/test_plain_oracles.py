@@ -78,3 +78,90 @@ def test_tensor_ops_imports_first_in_a_fresh_interpreter():
         done = subprocess.run([sys.executable, "-c", f"import {module}"], cwd=ROOT,
                               capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_all_finite_equals_the_plain_check(dtype):
+    """_all_finite (a dot product of the entries with themselves) against np.isfinite().all(),
+    including entries so large that the dot product overflows although each is finite; inside
+    the backward pass's quiet context, as the engine calls it, it warns about nothing."""
+    import warnings
+    from autograd.tensor import _all_finite
+    big = float(np.finfo(dtype).max) / 2
+    rng = np.random.default_rng(0)
+    for special in (None, np.inf, -np.inf, np.nan, big, -big, 0.0):
+        for shape in [(), (0,), (5,), (4, 7), (3, 1, 5)]:
+            a = rng.standard_normal(shape).astype(dtype)
+            if special is not None and a.size:
+                a.flat[a.size // 2] = special
+            for view in (a, a.T, a[..., ::2] if a.ndim else a):
+                with warnings.catch_warnings(), Tensor._quiet_arithmetic():
+                    warnings.simplefilter("error")
+                    assert _all_finite(view) == bool(np.isfinite(view).all()), (special, shape)
+
+
+def _plain_numerical_gradient(net, x, t, **loss_kwargs):
+    """The book's idiom: every forward pass is net.loss(x, t), targets checked each time."""
+    from nn import numerical_gradient
+    return {key: numerical_gradient(lambda W: net.loss(x, t, **loss_kwargs), p)
+            for key, p in net.params.items()}
+
+
+def test_numerical_gradient_with_targets_checked_once_equals_the_plain_one():
+    """TwoLayerNet/MultiLayerNet(Extend)/SimpleConvNet check t once (SoftmaxWithLoss.
+    with_targets): the gradients must be the plain idiom's to the last bit."""
+    from nn import MultiLayerNet, MultiLayerNetExtend, TwoLayerNet, numerical_gradient
+    from nn.simple_conv_net import SimpleConvNet
+    rng = np.random.default_rng(3)
+    x, labels = rng.standard_normal((3, 6)), np.array([0, 2, 1])
+    onehot = np.eye(3)[labels]
+    for t in (labels, onehot):
+        for net in (TwoLayerNet(6, 5, 3, seed=1),
+                    MultiLayerNet(6, [5, 4], 3, weight_decay_lambda=0.1, seed=2)):
+            fast = net.numerical_gradient(x, t)
+            plain = _plain_numerical_gradient(net, x, t)
+            for key in plain:
+                np.testing.assert_array_equal(fast[key], plain[key], err_msg=key)
+    net = MultiLayerNetExtend(6, [5], 3, use_batchnorm=True, use_dropout=True,
+                              weight_decay_lambda=0.1, seed=5)
+    state = net._save_state()  # the plain idiom needs the same masks for every evaluation
+    fast = net.numerical_gradient(x, labels)
+    plain = {}
+    for key, p in net.params.items():
+        def loss(_):
+            net._restore_state(state)
+            return net.loss(x, labels, train_flg=True)
+        plain[key] = numerical_gradient(loss, p)
+    for key in plain:
+        np.testing.assert_array_equal(fast[key], plain[key], err_msg=key)
+    conv = SimpleConvNet((1, 6, 6), {"filter_num": 2, "filter_size": 3, "pad": 0, "stride": 1},
+                         hidden_size=4, output_size=3, seed=0)
+    xc = rng.standard_normal((2, 1, 6, 6))
+    fast = conv.numerical_gradient(xc, labels[:2])
+    plain = {key: numerical_gradient(lambda W: conv.loss(xc, labels[:2]), conv.params[key])
+             for key in fast}
+    for key in plain:
+        np.testing.assert_array_equal(fast[key], plain[key], err_msg=key)
+
+
+def test_softmax_with_loss_keeps_the_forward_scores_for_its_lazy_y():
+    """y is computed when first read, from a copy of the scores: changing the caller's array
+    after forward must not change y, and forward must not have computed it yet."""
+    from nn.functions import softmax
+    from nn.layers import SoftmaxWithLoss
+    rng = np.random.default_rng(4)
+    x, t = rng.standard_normal((4, 3)), np.array([0, 1, 2, 1])
+    layer = SoftmaxWithLoss()
+    assert layer.y is None
+    expected = softmax(x.copy())
+    loss = layer.forward(x, t)
+    assert layer._y is None  # not computed by forward
+    x += 5.0
+    np.testing.assert_array_equal(layer.y, expected)
+    np.testing.assert_array_equal(layer.backward(), (expected - np.eye(3)[t]) / 4)
+    assert loss == pytest.approx(-np.mean(np.log(expected[np.arange(4), t])), rel=1e-14)
+    forward = layer.with_targets(np.zeros((4, 3)), t)
+    with pytest.raises(ValueError, match=r"scores of shape \(2, 3\)"):
+        forward(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="SoftmaxWithLoss"):
+        layer.with_targets(np.zeros((4, 3)), np.array([0, 1, 2, 3]))
