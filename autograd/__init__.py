@@ -7,9 +7,9 @@
     >>> x.grad  # dz/dx = 2(x + y)
     6.0
 """
-from .engine import (AccumulationWarning, GradientWarning, current_scope, detect_anomaly,
-                     enable_grad, grad, is_grad_enabled, no_grad, scope, topological_order,
-                     topological_order_plain, zero_grad)
+from .engine import (AccumulationWarning, GradientWarning, backward_order, creation_order,
+                     current_scope, detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad,
+                     scope, topological_order, topological_order_plain, zero_grad)
 from .gradcheck import GradcheckReport, gradcheck
 from .tensor import Function, Tensor, tensor
 from .tensor_ops import (cross_entropy, exp, log, log_softmax, matmul, relu, sigmoid, softmax,
@@ -18,7 +18,7 @@ from .value import Value
 
 __all__ = ["Value", "Tensor", "tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled",
            "grad", "scope", "current_scope", "detect_anomaly", "topological_order",
-           "topological_order_plain", "zero_grad", "softmax", "log_softmax", "cross_entropy",
+           "topological_order_plain", "creation_order", "backward_order", "zero_grad", "softmax", "log_softmax", "cross_entropy",
            "matmul", "exp", "log", "tanh", "sigmoid", "relu", "GradientWarning",
            "AccumulationWarning", "gradcheck", "GradcheckReport", "sum_to"]
 

@@ -210,6 +210,7 @@ def apply(fn: Function, *inputs: "Tensor") -> "Tensor":
     out._scope = Mode.scope
     out._visited = None
     out._index = None
+    out._serial = engine.new_serial()
     if Mode.grad_enabled and True in needs:
         fn.needs = needs
         out.requires_grad = True
@@ -251,7 +252,7 @@ class Tensor(Node):
     """A graph node holding a NumPy array: data, grad (same shape, None until reached), parents."""
 
     __slots__ = ("data", "grad", "requires_grad", "_a", "_b", "_op", "label", "_scope",
-                 "_visited", "_passes", "_index")
+                 "_visited", "_passes", "_index", "_serial")
     _NO_GRAD = None
     is_constant = False  # see Constant
     __array_priority__ = 1000  # ndarray + Tensor goes to Tensor.__radd__
@@ -267,6 +268,7 @@ class Tensor(Node):
         self.requires_grad = bool(requires_grad)
         self._a = self._b = self._op = self._visited = None
         self._passes = 0
+        self._serial = engine.new_serial()
         # An integer or boolean array keeps its meaning when this Tensor indexes another one
         # (the data is float, so x[Tensor([True, False])] would otherwise pick x[1], x[0]).
         self._index = given if given.dtype.kind in "biu" else None

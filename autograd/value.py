@@ -214,11 +214,13 @@ def _unary(rule: Rule, a: "Value") -> "Value":
     out._scope = Mode.scope
     out._visited = None
     out._b = None
+    out._serial = _new_serial()
     if Mode.grad_enabled:
         out._a = a
         out._d0, = rule.local(x, data)
         out._op = rule
         out._passes = 0  # (read only for leaves; set so that every slot __init__ sets is set)
+        _record(out)
     else:
         out._a = out._op = None
         out._passes = NO_GRAPH
@@ -242,12 +244,14 @@ def _binary(rule: Rule, a: "Value", b: "Value") -> "Value":
     out.label = ""
     out._scope = Mode.scope
     out._visited = None
+    out._serial = _new_serial()
     if Mode.grad_enabled:
         out._a = a
         out._b = b
         out._d0, out._d1 = rule.local(x, y, data)
         out._op = rule
         out._passes = 0
+        _record(out)
     else:
         out._a = out._b = out._op = None
         out._passes = NO_GRAPH
@@ -255,6 +259,8 @@ def _binary(rule: Rule, a: "Value", b: "Value") -> "Value":
 
 
 _new = object.__new__
+_new_serial = engine.new_serial
+_record = engine.TAPE.append  # a recorded result goes on the tape: backward() reads its order there
 
 
 def _plus(grad: Any, g: Any) -> Any:
@@ -277,6 +283,7 @@ def _constant(x: float) -> "Value":
     out.data, out.grad, out.label, out._scope = x, 0.0, "", Mode.scope
     out._a = out._b = out._op = out._visited = None
     out._passes = 0
+    out._serial = _new_serial()
     return out
 
 
@@ -286,8 +293,9 @@ class Value(Node):
     # The parents (_a, _b) and their local derivatives (_d0, _d1) live in slots rather than
     # tuples, so a node is one object for the memory and for Python's cycle collector, not three.
     __slots__ = ("data", "grad", "_a", "_b", "_d0", "_d1", "_op", "label", "_scope", "_visited",
-                 "_passes")
+                 "_passes", "_serial")
     _NO_GRAD = 0.0  # what grad is reset to: a Value's grad is never None
+    _taped = True  # recorded Values are written on engine.TAPE
     requires_grad = True  # every Value takes part in the backward pass
     is_constant = False  # see Constant
     __array_ufunc__ = None  # ndarray * Value raises TypeError, like Value * ndarray (no object
@@ -306,8 +314,11 @@ class Value(Node):
         self.grad = 0.0
         self._a = self._b = self._op = self._visited = None
         self._passes = 0
+        self._serial = _new_serial()
         self.label = label
         self._scope = Mode.scope
+        if len(engine.TAPE) >= engine.TAPE_LIMIT:  # checked where a graph starts: a new Value
+            engine.clear_tape()
 
     # ---- arithmetic --------------------------------------------------------------------------
     def __add__(self, other: Any) -> "Value":

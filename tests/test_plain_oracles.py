@@ -165,3 +165,99 @@ def test_softmax_with_loss_keeps_the_forward_scores_for_its_lazy_y():
         forward(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="SoftmaxWithLoss"):
         layer.with_targets(np.zeros((4, 3)), np.array([0, 1, 2, 3]))
+
+
+# ---- the tape (engine.creation_order) against the plain way: search the graph, sort ----------
+def _plain_creation_order(roots):
+    from autograd.engine import _by_serial
+    order = sorted(topological_order_plain(roots), key=_by_serial)
+    return [n for n in order if n.parents], [n for n in order if not n.parents]
+
+
+def _ids(nodes):
+    return [id(n) for n in nodes]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_tape_gives_the_plain_creation_order(seed):
+    from autograd import creation_order
+    from autograd.engine import _taped_order, clear_tape
+    clear_tape()
+    nodes = random_value_graph(seed)
+    rng = random.Random(seed)
+    roots = [nodes[-1], nodes[len(nodes) // 2], rng.choice(nodes[:4])]  # a leaf root too
+    taped = _taped_order(roots)
+    assert taped is not None  # the whole graph is on the tape
+    ops, leaves = creation_order(roots)
+    plain_ops, plain_leaves = _plain_creation_order(roots)
+    assert _ids(ops) == _ids(plain_ops) == _ids(taped[0])
+    assert sorted(_ids(leaves)) == sorted(_ids(plain_leaves))
+
+
+def test_a_graph_partly_made_before_the_tape_was_cleared_takes_the_plain_way():
+    from autograd import creation_order
+    from autograd.engine import TAPE, _taped_order, clear_tape
+    x, y = Value(1.5, label="x"), Value(-0.5, label="y")
+    h = (x * y).tanh() + x
+    other = y * 3.0
+    other.backward()  # clears the tape: h's nodes are no longer on it
+    assert not TAPE
+    out = h * h + y
+    assert _taped_order([out]) is None
+    ops, _ = creation_order([out])
+    assert _ids(ops) == _ids(_plain_creation_order([out])[0])
+    x.grad = y.grad = 0.0  # (other's pass left y.grad = 3)
+    out.backward()
+    expected = _gradients(lambda a, b: ((a * b).tanh() + a) * ((a * b).tanh() + a) + b, 1.5, -0.5)
+    assert (x.grad, y.grad) == expected
+    clear_tape()
+
+
+def _gradients(f, *values, taped=True):
+    """(d f / d each input) by backward(), with the tape or (taped=False) the plain way."""
+    from autograd.engine import clear_tape
+    clear_tape()
+    inputs = [Value(v) for v in values]
+    out = f(*inputs)
+    if not taped:
+        clear_tape()  # backward() now searches the graph and sorts it
+    out.backward()
+    return tuple(v.grad for v in inputs)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_gradients_by_the_tape_equal_the_plain_ones_to_the_last_bit(seed):
+    """The same random graph (nodes used up to many times, so the order of the sums matters)
+    differentiated with the tape and the plain way: identical floats."""
+    def f(*leaves):
+        rng = random.Random(seed)
+        nodes = list(leaves)
+        for _ in range(80):
+            a, b = rng.choice(nodes), rng.choice(nodes)
+            nodes.append(rng.choice([lambda: a + b, lambda: a * b, lambda: a - b,
+                                     lambda: (a * 0.3).tanh(), lambda: a / (b * b + 1.0),
+                                     lambda: (a * 0.1).exp(), lambda: a.relu()])())
+        return sum(nodes[-10:], nodes[4])
+    values = [random.Random(seed).uniform(-1.5, 1.5) for _ in range(5)]
+    assert _gradients(f, *values) == _gradients(f, *values, taped=False)
+
+
+def test_the_tape_is_cleared_by_backward_and_when_it_is_full(monkeypatch):
+    from autograd import engine
+    engine.clear_tape()
+    x = Value(2.0)
+    y = x * x + x
+    assert len(engine.TAPE) == 2
+    y.backward()
+    assert engine.TAPE == []  # nothing kept alive after the pass
+    z = (x * x).tanh()
+    z.backward(create_graph=True)  # the gradient's own nodes start a new tape
+    assert engine.TAPE and all(n.parents for n in engine.TAPE)
+    engine.clear_tape()
+    monkeypatch.setattr(engine, "TAPE_LIMIT", 50)
+    for _ in range(30):
+        y = y * 1.0001  # each lifts 1.0001, a new Value, where the tape's size is checked
+    assert 0 < len(engine.TAPE) <= 50
+    x.grad = 0.0
+    y.backward()  # made partly before the tape was cleared: the plain way, same gradient
+    assert x.grad == pytest.approx(5 * 1.0001 ** 30, rel=1e-12)
