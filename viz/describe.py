@@ -24,8 +24,10 @@ import numpy as np
 
 from .build import folded_constants, module_groups
 from .format import format_number, format_shape, visible
-from .nodes import (consumers_of, grad_of, graph_order, has_gradients, is_const, is_tensor,
-                    node_names, passes_summed, plain)
+from autograd import backward_order
+
+from .nodes import (as_outputs, consumers_of, grad_of, graph_order, has_gradients, is_const,
+                    is_tensor, node_names, passes_summed, plain)
 from .rules import rule_text, scalar_rule, tensor_rule, term
 
 MAX_MODULE_LINES = 40  # lines per list in a collapsed module's panel
@@ -138,10 +140,10 @@ def step_text(data: dict, mode: str, step: int | None) -> str:
     return f"Backward {b}/{b_total}: {data['backward'][b - 2]['text']}"
 
 
-def backward_visits(order: list) -> list:
-    """The nodes the backward pass visits, in its order: reversed topological order of the nodes
-    that have parents (engine.backward)."""
-    return [n for n in reversed(order) if n.parents]
+def backward_visits(output: Any) -> list:
+    """The nodes the backward pass visits, in its order: the nodes that have parents, the last
+    made first (autograd.backward_order)."""
+    return backward_order(as_outputs(output))
 
 
 def qualified_names(order: list, output: Any = None) -> tuple[dict, dict]:
@@ -628,7 +630,7 @@ class _Describer:
     def describe(self) -> dict:
         nodes = [self.node(n) for n in self.order]
         modules = [self.module(j) for j in range(len(self.modules))]
-        visits = backward_visits(self.order) if self.grads else []
+        visits = backward_visits(self.output) if self.grads else []
         seed = (f"Seed: ∂{self.root}/∂{self.root} = "
                 f"{summary(grad_of(self.output)) if self.grads else '—'}: the backward pass "
                 f"starts at {self.root}")

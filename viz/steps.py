@@ -2,7 +2,7 @@
 
 `save_steps` writes the explorer's page (explore.py) opened on the backward playback; the
 `backward_steps` frames remain for Python use (one DOT graph per step, no page). The frames follow
-the engine: nodes with parents, in reversed topological order. Frame k shows
+the engine: nodes with parents, the last made first (autograd.backward_order). Frame k shows
 the graph as it stands once the k-th node has pushed its gradient to its parents: the first frame
 shows the output's gradient and what it sends to its inputs, the last frame every gradient.
 When an input's .grad is the sum of several backward passes, the step that sends to it says so.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from autograd import topological_order
+from autograd import backward_order
 
 from .build import DEFAULT_MAX_NODES, Progress, build
 from .dot import Graph
@@ -70,12 +70,12 @@ def explain(node: Any, names: dict, root_name: str) -> list[str]:
 
 def backward_steps(output: Any, mode: str = "both", *,
                    max_nodes: int = DEFAULT_MAX_NODES) -> Iterator[Frame]:
-    """One Frame per node the backward pass visits, in its order (reversed topological order of
-    the nodes with parents). Needs output.backward() to have run: raises ValueError otherwise
+    """One Frame per node the backward pass visits, in its order (autograd.backward_order: the
+    nodes with parents, the last made first). Needs output.backward() to have run: raises ValueError otherwise
     (viz never runs it for you, because leaves accumulate gradients)."""
     if not has_gradients(output):
         raise ValueError("backward_steps needs the gradients: call output.backward() first")
-    visits = [n for n in reversed(topological_order([output])) if n.parents]
+    visits = backward_order([output])  # the engine's order
     # refuse a bad mode or a huge graph right away
     build(output, mode, max_nodes=max_nodes, caller="viz.backward_steps")
     return _frames(output, mode, max_nodes, visits)

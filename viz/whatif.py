@@ -20,8 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from autograd import backward_order
+
 from .describe import _Describer, number, tensor_node
-from .nodes import consumers_of, grad_of, graph_order, has_gradients, plain
+from .nodes import as_outputs, consumers_of, grad_of, graph_order, has_gradients, plain
 from .rules import exponent_of, scalar_rule
 
 # the scalar operations whatif.js recomputes: autograd/value.py's rules, by op_name
@@ -54,7 +56,8 @@ def live_data(output: Any, collapse: bool = False, constants: str = "show") -> d
     Keys: editable (True, or why the values are read-only), grads (whether a backward pass ran),
     nodes: per node {v: value (scalars), n: the exponent of x ** n, rules: [[lhs, rhs], ...]
     per input (scalars), need: whether it has a gradient to find, pick/shape/element/sent for a
-    Tensor node with one}.
+    Tensor node with one}; order: the indices of the nodes with parents in the order the
+    backward pass runs them (autograd.backward_order), which the page's backward pass follows.
     """
     order = graph_order(output)
     index = {n: k for k, n in enumerate(order)}
@@ -94,7 +97,8 @@ def live_data(output: Any, collapse: bool = False, constants: str = "show") -> d
                 sent.append({"child": index[child], "value": _element(s, pick) if ok else None})
             item["sent"] = sent
         nodes.append(item)
-    return {"editable": editable, "grads": grads, "nodes": nodes}
+    order = [index[n] for n in backward_order(as_outputs(output))]  # the engine's order
+    return {"editable": editable, "grads": grads, "nodes": nodes, "order": order}
 
 
 def practice(output: Any, **options: Any) -> Any:

@@ -7,7 +7,7 @@
  * ("log: log(-1.0) is undefined ..."), shown on the node and in the panel; the nodes after it are
  * not computed and there is no backward pass. Backward: an infinite or undefined derivative is
  * PyTorch's value, inf or nan, shown as such. The backward pass visits the nodes in the engine's
- * order (reversed topological order, the order of the page's nodes), so the sums come out as
+ * order (live.order: autograd.backward_order, the last made first), so the sums come out as
  * Python's do.
  *
  * Script API, on each explorer's handle and on `tracegrad` (the first explorer):
@@ -191,7 +191,8 @@
     var g = new Array(n);
     for (k = 0; k < n; k++) { g[k] = 0; }
     g[output] = 1;  // the seed
-    for (k = n - 1; k >= 0; k--) {  // engine.backward: reversed topological order
+    for (var j = 0; j < live.order.length; j++) {  // engine.backward's order
+      k = live.order[j];
       for (i = 0; i < nodes[k].parents.length; i++) {
         g[nodes[k].parents[i]] += d[k][i] === HARD_ZERO ? 0 : d[k][i] * g[k];
       }
