@@ -23,6 +23,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[bench]'
+	$(PY) benchmarks/speed.py
 	$(PY) benchmarks/bench_value.py
 	$(PY) benchmarks/bench_tensor.py
 

@@ -75,6 +75,17 @@ def worker(system: str) -> None:
     print(json.dumps({"seconds": seconds, "W1_sum": float(np.abs(grads["W1"]).sum())}))
 
 
+def measure(rounds: int) -> dict:
+    """{"numpy": [seconds, one per round], "tracegrad": [...]}, alternating processes."""
+    times: dict = {"numpy": [], "tracegrad": []}
+    for _ in range(rounds):
+        for system in times:
+            out = subprocess.run([sys.executable, __file__, "--worker", system],
+                                 capture_output=True, text=True, check=True)
+            times[system].append(json.loads(out.stdout.strip().splitlines()[-1])["seconds"])
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -83,12 +94,7 @@ def main() -> None:
     if args.worker:
         worker(args.worker)
         return
-    times: dict = {"numpy": [], "tracegrad": []}
-    for _ in range(args.rounds):
-        for system in times:
-            out = subprocess.run([sys.executable, __file__, "--worker", system],
-                                 capture_output=True, text=True, check=True)
-            times[system].append(json.loads(out.stdout.strip().splitlines()[-1])["seconds"])
+    times = measure(args.rounds)
     base = statistics.median(times["numpy"])
     print(f"numerical gradient of TwoLayerNet(784, 50, 10) on 3 samples; median of {args.rounds}")
     for system, ts in times.items():

@@ -149,6 +149,35 @@ def worker(system: str, dtype: str) -> None:
     print(json.dumps({"seconds": dt, "loss": loss, "w1_dtype": str(data[3].dtype)}))
 
 
+CONFIGS = (("float64", False, "float64, BLAS default threads"),
+           ("float32", False, "float32, BLAS default threads"),
+           ("float64", True, "float64, one BLAS thread"))
+
+
+def measure(rounds: int, systems: list, configs=CONFIGS) -> dict:
+    """{title: {system: [seconds per epoch, one per round]}} and the last losses, each run in
+    its own process, the systems alternating within each round."""
+    one_thread = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
+                      MKL_NUM_THREADS="1")
+    results: dict = {}
+    for dtype, single, title in configs:
+        times: dict = {s: [] for s in systems}
+        losses: dict = {}
+        for _ in range(rounds):
+            for system in systems:
+                out = subprocess.run([sys.executable, __file__, "--worker", system, dtype],
+                                     capture_output=True, text=True,
+                                     env=one_thread if single else None)
+                if out.returncode != 0:
+                    print(f"  {system}: failed: {out.stderr.strip().splitlines()[-1:]}")
+                    continue
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                times[system].append(r["seconds"])
+                losses[system] = r["loss"]
+        results[title] = {"times": times, "losses": losses}
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -161,30 +190,16 @@ def main() -> None:
     systems = args.systems.split(",")
     print(f"epoch = {STEPS} steps of batch {BATCH}, 784-50-10 ReLU, softmax CE, SGD lr {LR}; "
           f"median of {args.rounds} alternating rounds, each run in its own process")
-    one_thread = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
-                      MKL_NUM_THREADS="1")
-    for dtype, env, title in (("float64", None, "float64, BLAS default threads"),
-                              ("float32", None, "float32, BLAS default threads"),
-                              ("float64", one_thread, "float64, one BLAS thread")):
-        times: dict = {s: [] for s in systems}
-        losses: dict = {}
-        for _ in range(args.rounds):
-            for system in systems:
-                out = subprocess.run([sys.executable, __file__, "--worker", system, dtype],
-                                     capture_output=True, text=True, env=env)
-                if out.returncode != 0:
-                    print(f"  {system}: failed: {out.stderr.strip().splitlines()[-1:]}")
-                    continue
-                r = json.loads(out.stdout.strip().splitlines()[-1])
-                times[system].append(r["seconds"])
-                losses[system] = r["loss"]
+    for title, result in measure(args.rounds, systems).items():
+        times, losses = result["times"], result["losses"]
         base = statistics.median(times["numpy"])
         print(f"\n{title}:")
         for system in systems:
             if times[system]:
                 med = statistics.median(times[system])
+                runs = ", ".join(f"{t:.3f}" for t in times[system])
                 print(f"  {system:10s} {med:6.3f} s/epoch   {med / base:5.2f}x numpy by hand"
-                      f"   last loss {losses[system]:.6f}")
+                      f"   last loss {losses[system]:.6f}   (rounds: {runs})")
 
 
 if __name__ == "__main__":

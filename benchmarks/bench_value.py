@@ -158,6 +158,22 @@ def run(system: str, task: str, gc_on: bool = True, n: int = 0) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+SYSTEMS = ["ours", "micrograd"]
+
+
+def measure_steps(rounds: int) -> dict:
+    """{(system, "step_gc" | "step_nogc"): [seconds per step, one per round]} and, under
+    (system, key, "extra"), the last run's whole result; alternating processes."""
+    results: dict = {}
+    for key, gc_on in (("step_gc", True), ("step_nogc", False)):
+        for _ in range(rounds):
+            for system in SYSTEMS:
+                r = run(system, "step", gc_on)
+                results.setdefault((system, key), []).append(r["step_s"])
+                results[(system, key, "extra")] = r
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="A/B rounds per measurement")
@@ -167,19 +183,9 @@ def main() -> None:
         system, task, gc_flag, n = args.worker
         worker(system, task, gc_flag == "on", int(n))
         return
-    systems = ["ours", "micrograd"]
-    results: dict = {}
-
-    def collect(key, task, gc_on=True, n=0, pick="step_s"):
-        for _ in range(args.rounds):
-            for system in systems:
-                r = run(system, task, gc_on, n)
-                results.setdefault((system, key), []).append(r[pick])
-                results[(system, key, "extra")] = r
-
+    systems = SYSTEMS
     print(f"python {sys.version.split()[0]}, {args.rounds} alternating rounds per figure (median)")
-    collect("step_gc", "step", True)
-    collect("step_nogc", "step", False)
+    results = measure_steps(args.rounds)
     med = {k: statistics.median(v) for k, v in results.items() if len(k) == 2}
     nodes = results[("ours", "step_gc", "extra")]["nodes"]
     print(f"\n(a) training step, MLP [2, 16, 16, 1], 100 two-moons points, ~{nodes} nodes")
