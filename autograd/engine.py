@@ -106,6 +106,17 @@ class Node:
         """Forget this node's gradient and its count of accumulated passes."""
         raise NotImplementedError("a node kind must override zero_grad")
 
+    def __setstate__(self, state: Any) -> None:
+        """copy, deepcopy and pickle make a node anew: it takes a new serial, and a recorded
+        Value goes on the tape (after its parents: they are restored first), so that a copied
+        graph is differentiated like any other."""
+        _, slots = state if isinstance(state, tuple) else (state, None)
+        for name, value in (slots or {}).items():
+            object.__setattr__(self, name, value)
+        self._serial = new_serial()
+        if self._taped and self._op is not None:
+            TAPE.append(self)
+
     # ---- public, shared -------------------------------------------------------------------------
     @property
     def grad_passes(self) -> int:
@@ -258,10 +269,11 @@ def topological_order_plain(roots: Iterable[Any]) -> list:
 new_serial = itertools.count().__next__  # every node takes one when it is made
 
 TAPE: list = []  # every Value an operation recorded since the last backward(), in creation order
-# The tape keeps its Values alive until the next backward(). So that graphs never differentiated
-# (a loss printed, a REPL) cannot pile up, a new Value (made by hand, or a number lifted into an
-# operation) clears a tape that holds TAPE_LIMIT nodes: ~40 MB of Values, 4 of micrograd's demo
-# steps. Graphs on a cleared tape take the plain way.
+# The tape keeps its Values (and what they were computed from) alive until the next backward().
+# So that graphs never differentiated (a loss printed, a validation loop, a REPL) cannot pile up,
+# an operation that finds TAPE_LIMIT nodes on the tape clears it first: ~200 bytes a node, so
+# ~50 MB, 4 of micrograd's demo steps. A graph dropped without backward() is freed at the latest
+# TAPE_LIMIT operations later. Graphs on a cleared tape take the plain way.
 TAPE_LIMIT = 1 << 18
 
 
@@ -328,6 +340,7 @@ def _taped_order(roots: list) -> tuple[list, list] | None:
                 elif parent._serial < start:
                     return None
     ops.reverse()
+    leaves.sort(key=_by_serial)  # in the order they were made, as the plain way lists them
     return ops, leaves
 
 

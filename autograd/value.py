@@ -220,6 +220,8 @@ def _unary(rule: Rule, a: "Value") -> "Value":
         out._d0, = rule.local(x, data)
         out._op = rule
         out._passes = 0  # (read only for leaves; set so that every slot __init__ sets is set)
+        if len(_TAPE) >= engine.TAPE_LIMIT:  # (see engine.TAPE)
+            engine.clear_tape()
         _record(out)
     else:
         out._a = out._op = None
@@ -251,6 +253,8 @@ def _binary(rule: Rule, a: "Value", b: "Value") -> "Value":
         out._d0, out._d1 = rule.local(x, y, data)
         out._op = rule
         out._passes = 0
+        if len(_TAPE) >= engine.TAPE_LIMIT:
+            engine.clear_tape()
         _record(out)
     else:
         out._a = out._b = out._op = None
@@ -260,7 +264,8 @@ def _binary(rule: Rule, a: "Value", b: "Value") -> "Value":
 
 _new = object.__new__
 _new_serial = engine.new_serial
-_record = engine.TAPE.append  # a recorded result goes on the tape: backward() reads its order there
+_TAPE = engine.TAPE
+_record = _TAPE.append  # a recorded result goes on the tape: backward() reads its order there
 
 
 def _plus(grad: Any, g: Any) -> Any:
@@ -317,8 +322,6 @@ class Value(Node):
         self._serial = _new_serial()
         self.label = label
         self._scope = Mode.scope
-        if len(engine.TAPE) >= engine.TAPE_LIMIT:  # checked where a graph starts: a new Value
-            engine.clear_tape()
 
     # ---- arithmetic --------------------------------------------------------------------------
     def __add__(self, other: Any) -> "Value":
