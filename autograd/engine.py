@@ -72,6 +72,13 @@ class Node:
         """Push .grad through this node's operation into its inputs' .grad (the chain rule)."""
         raise NotImplementedError("a node kind must override _backward_step")
 
+    @staticmethod
+    def _backward_steps(ops: list, create_graph: bool, release: bool) -> None:
+        """Every step of a pass, the last made node first. A node kind may override this with
+        the same arithmetic written inline (Value does); this plain loop is the tests' oracle."""
+        for node in reversed(ops):
+            node._backward_step(create_graph, release)
+
     def _check_finite(self) -> bool:
         """Whether .grad is finite (anomaly mode and the end-of-pass check)."""
         raise NotImplementedError("a node kind must override _check_finite")
@@ -285,8 +292,11 @@ def creation_order(roots: Iterable[Any]) -> tuple[list, list]:
     `_taped_order`), with no search of the graph and no sort. The tests compare the two."""
     roots = list(roots)
     found = _taped_order(roots)
-    if found is not None:
-        return found
+    return found if found is not None else _sorted_order(roots)
+
+
+def _sorted_order(roots: list) -> tuple[list, list]:
+    """creation_order the plain way: search the graph, sort by serial."""
     order = sorted(topological_order(roots), key=_by_serial)
     return [n for n in order if n._op is not None], [n for n in order if n._op is None]
 
@@ -300,13 +310,14 @@ def backward_order(roots: Iterable[Any]) -> list:
     return creation_order(roots)[0][::-1]
 
 
-def _taped_order(roots: list) -> tuple[list, list] | None:
+def _taped_order(roots: list, reset: bool = False) -> tuple[list, list] | None:
     """creation_order's answer read off the TAPE, or None when the tape does not hold every
     operation node of the graph (a node made before the tape was last cleared, or a Tensor).
 
     The tape lists the scalar graph's nodes in the order they were made. Walking it from the end,
     a node is in the roots' graph exactly when it is a root or a parent of a node already found:
-    every node that uses it was made after it, so has been walked already."""
+    every node that uses it was made after it, so has been walked already. With `reset` (for
+    backward) the operation nodes' gradients are reset as they are found."""
     if not TAPE:
         return None
     start = TAPE[0]._serial
@@ -320,6 +331,8 @@ def _taped_order(roots: list) -> tuple[list, list] | None:
             leaves.append(root)
         elif not root._taped or root._serial < start:
             return None
+        elif reset:
+            root.grad = root._NO_GRAD
         root._visited = token
     append, found = ops.append, leaves.append
     for node in reversed(TAPE):
@@ -332,6 +345,8 @@ def _taped_order(roots: list) -> tuple[list, list] | None:
                     found(parent)
                 elif parent._serial < start:
                     return None  # made before the tape was cleared: not on it
+                elif reset:
+                    parent.grad = parent._NO_GRAD
             parent = node._b
             if parent is not None and parent._visited is not token:
                 parent._visited = token
@@ -339,6 +354,8 @@ def _taped_order(roots: list) -> tuple[list, list] | None:
                     found(parent)
                 elif parent._serial < start:
                     return None
+                elif reset:
+                    parent.grad = parent._NO_GRAD
     ops.reverse()
     leaves.sort(key=_by_serial)  # in the order they were made, as the plain way lists them
     return ops, leaves
@@ -361,10 +378,15 @@ def backward(roots: Sequence[Any], seeds: Sequence[Any], *, retain_graph: bool =
     Unless `retain_graph` (implied by `create_graph`), what operations saved is released.
     A non-finite gradient ends the pass with one GradientWarning (an error under detect_anomaly).
     """
-    ops, leaves = creation_order(roots)
+    roots = list(roots)
+    taped = _taped_order(roots, reset=True)  # (see creation_order)
+    if taped is None:
+        ops, leaves = _sorted_order(roots)
+        for node in ops:
+            node.grad = node._NO_GRAD
+    else:
+        ops, leaves = taped
     clear_tape()  # nodes the pass records (create_graph) start a new tape
-    for node in ops:
-        node.grad = node._NO_GRAD
     _count_passes(leaves)
     for root, seed in zip(roots, seeds):
         root._accumulate(seed)
@@ -375,10 +397,12 @@ def backward(roots: Sequence[Any], seeds: Sequence[Any], *, retain_graph: bool =
     Mode.in_backward = True
     try:
         with roots[0]._quiet_arithmetic():  # inf/nan are reported below, once, by tracegrad
-            for node in reversed(ops):
-                node._backward_step(create_graph, release)
-                if anomaly:
+            if anomaly:
+                for node in reversed(ops):
+                    node._backward_step(create_graph, release)
                     _check_step(node)
+            else:
+                roots[0]._backward_steps(ops, create_graph, release)
             bad = next((leaf for leaf in leaves
                         if not leaf.is_constant and not leaf._check_finite()), None)
     finally:

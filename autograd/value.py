@@ -470,6 +470,19 @@ class Value(Node):
         for parent, d in zip(self._parents, locals_):
             parent.grad = _plus(parent.grad, d * g)
 
+    @staticmethod
+    def _backward_steps(ops: list, create_graph: bool, release: bool) -> None:
+        """Node._backward_steps with _backward_step's ordinary branch written inline: a method
+        call per node was half the time of a scalar pass. Same arithmetic, same order."""
+        if create_graph:
+            Node._backward_steps(ops, create_graph, release)
+            return
+        for node in reversed(ops):
+            g = node.grad
+            node._a.grad += node._d0 * g
+            if node._b is not None:
+                node._b.grad += node._d1 * g
+
     def _check_finite(self) -> bool:
         g = self.grad.data if isinstance(self.grad, Value) else self.grad
         return -_INF < g < _INF

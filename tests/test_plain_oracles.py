@@ -261,3 +261,23 @@ def test_the_tape_is_cleared_by_backward_and_when_it_is_full(monkeypatch):
     x.grad = 0.0
     y.backward()  # made partly before the tape was cleared: the plain way, same gradient
     assert x.grad == pytest.approx(5 * 1.0001 ** 30, rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_values_inline_backward_steps_equal_the_plain_loop(seed, monkeypatch):
+    """Value._backward_steps writes the step inline; Node's loop calls _backward_step per node:
+    the same gradients to the last bit (relu's hard zero and shared nodes included)."""
+    from autograd.engine import Node
+
+    def f(*leaves):
+        rng = random.Random(seed)
+        nodes = list(leaves)
+        for _ in range(60):
+            a, b = rng.choice(nodes), rng.choice(nodes)
+            nodes.append(rng.choice([lambda: a * b, lambda: a + b, lambda: (a - b).relu(),
+                                     lambda: (a * 0.2).sigmoid(), lambda: a / (b * b + 0.5)])())
+        return sum(nodes[-6:], nodes[3])
+    values = [random.Random(seed).uniform(-1, 1) for _ in range(4)]
+    inline = _gradients(f, *values)
+    monkeypatch.setattr(Value, "_backward_steps", staticmethod(Node._backward_steps))
+    assert inline == _gradients(f, *values)

@@ -27,7 +27,7 @@ def _fresh_tape():
 def plain(monkeypatch):
     """Turn the tape off: every backward() takes the plain way (search, sort by serial)."""
     def use():
-        monkeypatch.setattr(engine, "_taped_order", lambda roots: None)
+        monkeypatch.setattr(engine, "_taped_order", lambda roots, reset=False: None)
     return use
 
 
