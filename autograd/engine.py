@@ -297,8 +297,11 @@ def creation_order(roots: Iterable[Any]) -> tuple[list, list]:
 
 def _sorted_order(roots: list) -> tuple[list, list]:
     """creation_order the plain way: search the graph, sort by serial."""
-    order = sorted(topological_order(roots), key=_by_serial)
-    return [n for n in order if n._op is not None], [n for n in order if n._op is None]
+    ops: list = []
+    leaves: list = []
+    for node in sorted(topological_order(roots), key=_by_serial):
+        (leaves if node._op is None else ops).append(node)
+    return ops, leaves
 
 
 _by_serial = attrgetter("_serial")

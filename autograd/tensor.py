@@ -240,6 +240,16 @@ def _not_finite(fn: Function, inputs: tuple, dtype: np.dtype) -> None:
                         "rescale the inputs")
 
 
+def _receive(parent: "Tensor", gp: Any, g: Any) -> None:
+    """Add the gradient gp that a backward step (upstream gradient g) sends to `parent`."""
+    if gp is None or not parent.requires_grad:
+        return
+    if parent.grad is None:
+        parent.grad = gp if parent._op is not None else _owned(gp, g)
+    else:
+        parent.grad = parent.grad + gp
+
+
 def _owned(gp: Any, g: Any) -> Any:
     """`gp` as a leaf's grad: its own array, never the upstream grad or a view of another's."""
     data = gp.data if isinstance(gp, Tensor) else gp
@@ -444,13 +454,9 @@ class Tensor(Node):
                 g = g.data
             grads = fn.backward(g, a.data, self.data) if b is None else \
                 fn.backward(g, a.data, b.data, self.data)
-        for parent, gp in zip((a, b), grads):
-            if gp is None or not parent.requires_grad:
-                continue
-            if parent.grad is None:
-                parent.grad = gp if parent._op is not None else _owned(gp, g)
-            else:
-                parent.grad = parent.grad + gp
+        _receive(a, grads[0], g)
+        if b is not None:
+            _receive(b, grads[1], g)
         if release:
             fn.release()
 

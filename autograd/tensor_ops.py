@@ -49,8 +49,13 @@ def to_inputs(fn: Function, inputs: tuple, *rules: Any) -> tuple:
     """Each input's gradient, summed back to that input's shape, or None where the input needs
     no gradient: rule i (a function of nothing) runs only when input i needs it. The one place
     for what every binary rule must do (HIPS autograd's unbroadcast)."""
+    needs = fn.needs
+    if len(rules) == 2:  # (every binary rule: written out, it runs on every backward step)
+        a, b = inputs
+        return (sum_to(rules[0](), a.shape) if needs[0] else None,
+                sum_to(rules[1](), b.shape) if needs[1] else None)
     return tuple(sum_to(rule(), x.shape) if need else None
-                 for need, x, rule in zip(fn.needs, inputs, rules))
+                 for need, x, rule in zip(needs, inputs, rules))
 
 
 def broadcast_to(g: Any, shape: tuple) -> Any:
