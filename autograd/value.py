@@ -28,14 +28,18 @@ _NAN = math.nan
 class Rule:
     """One scalar operation: its name, its symbol, its forward and its local derivatives."""
 
-    __slots__ = ("name", "symbol", "forward", "local")  # slots: read on every node, kept fast
+    __slots__ = ("name", "symbol", "forward", "local", "constant")  # read on every node
 
     def __init__(self, name: str, symbol: str, forward: Callable[..., float],
-                 local: Callable[..., tuple]) -> None:
+                 local: Callable[..., tuple] | None = None, *,
+                 constant: tuple | None = None) -> None:
         self.name = name  # what errors and repr call it
         self.symbol = symbol  # what the drawing shows in the operation circle
         self.forward = forward  # floats in, float out; raises with a clear message on bad input
-        self.local = local  # (inputs..., out) -> d(out)/d(each input); floats or Values
+        # (inputs..., out) -> d(out)/d(each input); floats or Values. Derivatives that are the
+        # same at every point (+, −) are given as `constant` instead: no call per node.
+        self.constant = constant
+        self.local = local if constant is None else (lambda *_: constant)
 
 
 def _undefined(error: Exception, ieee: float) -> float:
@@ -162,12 +166,12 @@ class _HardZero(float):
 _HARD_ZERO = _HardZero(0.0)
 
 
-ADD = Rule("add", "+", operator.add, lambda a, b, out: (1.0, 1.0))
-SUB = Rule("sub", "−", operator.sub, lambda a, b, out: (1.0, -1.0))
+ADD = Rule("add", "+", operator.add, constant=(1.0, 1.0))
+SUB = Rule("sub", "−", operator.sub, constant=(1.0, -1.0))
 MUL = Rule("mul", "×", operator.mul, lambda a, b, out: (b, a))
 DIV = Rule("div", "/", _div, lambda a, b, out: (_quotient(1.0, b), _quotient(-out, b)))
 POW = Rule("pow", "**", _pow, _pow_local)
-NEG = Rule("neg", "−", operator.neg, lambda a, out: (-1.0,))
+NEG = Rule("neg", "−", operator.neg, constant=(-1.0,))
 EXP = Rule("exp", "exp", _exp, lambda a, out: (out,))
 LOG = Rule("log", "log", _logf, lambda a, out: (_quotient(1.0, a),))
 TANH = Rule("tanh", "tanh", math.tanh, lambda a, out: (1 - out * out,))
@@ -175,7 +179,7 @@ SIGMOID = Rule("sigmoid", "σ", _sigmoid, lambda a, out: (out * (1 - out),))
 RELU = Rule("relu", "ReLU", lambda a: a if a > 0 else 0.0,
             lambda a, out: (1.0 if a > 0 else _HARD_ZERO,))
 SQRT = Rule("sqrt", "√", _sqrt, _sqrt_local)
-ZERO_WHERE = Rule("where", "where", lambda a: 0.0, lambda a, out: (0.0,))
+ZERO_WHERE = Rule("where", "where", lambda a: 0.0, constant=(0.0,))
 ABS = Rule("abs", "abs", abs, lambda a, out: (1.0 if a > 0 else -1.0 if a < 0 else 0.0,))
 
 
@@ -217,7 +221,8 @@ def _unary(rule: Rule, a: "Value") -> "Value":
     out._serial = _new_serial()
     if Mode.grad_enabled:
         out._a = a
-        out._d0, = rule.local(x, data)
+        d = rule.constant
+        out._d0, = rule.local(x, data) if d is None else d
         out._op = rule
         out._passes = 0  # (read only for leaves; set so that every slot __init__ sets is set)
         if len(_TAPE) >= engine.TAPE_LIMIT:  # (see engine.TAPE)
@@ -250,7 +255,8 @@ def _binary(rule: Rule, a: "Value", b: "Value") -> "Value":
     if Mode.grad_enabled:
         out._a = a
         out._b = b
-        out._d0, out._d1 = rule.local(x, y, data)
+        d = rule.constant
+        out._d0, out._d1 = rule.local(x, y, data) if d is None else d
         out._op = rule
         out._passes = 0
         if len(_TAPE) >= engine.TAPE_LIMIT:
