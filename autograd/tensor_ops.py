@@ -40,7 +40,9 @@ def sum_to(g: Any, shape: tuple) -> Any:
         return apply(SumTo(shape), g)
     lead, stretched = _reduced_axes(g.shape, shape)
     if not stretched and shape:  # only leading axes were added: summing them leaves `shape`
-        return g.sum(axis=lead)
+        summed = g.sum(axis=lead)
+        if summed.shape == shape:  # (else g does not broadcast from shape: reshape raises)
+            return summed
     summed = g.sum(axis=lead + stretched, keepdims=True)
     return summed.reshape(shape) if summed.shape != shape else summed
 

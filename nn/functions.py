@@ -225,8 +225,8 @@ def _difference(f: Callable[[], Any], x: np.ndarray, idx: tuple, value: float,
     x[idx] = value - step
     down, f_minus = float(x[idx]), f()
     f_dtype = None
-    if type(f_plus) is not float:  # a NumPy float (its precision counts), or an array of one
-        f_plus, f_minus = np.asarray(f_plus), np.asarray(f_minus)
+    if type(f_plus) is not float or type(f_minus) is not float:  # a NumPy float (its precision
+        f_plus, f_minus = np.asarray(f_plus), np.asarray(f_minus)  # counts), or an array of one
         f_dtype = f_plus.dtype if f_plus.dtype.kind == "f" else None
         f_plus, f_minus = float(f_plus), float(f_minus)
     return (f_plus - f_minus) / (up - down), (abs(f_plus) + abs(f_minus)) / (up - down), f_dtype

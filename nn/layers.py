@@ -140,33 +140,39 @@ class SoftmaxWithLoss:
     layer, for such rows, for an empty batch, and for any target `check_targets` refuses.
     """
 
+    _x: np.ndarray | None = None  # scores kept by with_targets' loss, for y (a copy)
+    _y: np.ndarray | None = None  # the softmax output, or None until computed from _x
+
     def __init__(self) -> None:
         self.loss: float | None = None  # the loss
+        self.y = None  # softmax output
         self.t: np.ndarray | None = None  # targets as rows (one-hot or probabilities)
-        self._x: np.ndarray | None = None  # the scores of the last forward (a copy)
-        self._y: np.ndarray | None = None  # softmax(_x), once read
 
     @property
     def y(self) -> np.ndarray | None:
-        """The softmax output of the last forward (None before any). Computed when first read
-        (backward reads it), so that a forward pass that only wants the loss, as each of a
-        numerical gradient's 79,520, does not pay for it; the numbers are softmax(x)'s."""
+        """The softmax output of the last forward (None before any). `forward` computes it, as
+        the book does; the loss function of `with_targets` leaves it to the first read, so that
+        a numerical gradient's 79,520 forward passes do not pay for it (the numbers are the
+        same: softmax of those scores)."""
         if self._y is None and self._x is not None:
             self._y = softmax(self._x)
         return self._y
 
     @y.setter
-    def y(self, value: np.ndarray | None) -> None:  # a subclass may keep its own
-        self._y = value
+    def y(self, value: np.ndarray | None) -> None:
+        self._x, self._y = None, value
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
-        return self.with_targets(x, t)(x)
+        loss = self.with_targets(x, t)(x)
+        self.y = softmax(self._x)
+        return loss
 
     def with_targets(self, x: np.ndarray, t: np.ndarray) -> Callable[[np.ndarray], float]:
         """`forward` with the targets t checked once, for scores shaped like x: returns
         loss(x) -> float, which runs this layer's forward on any scores of that shape and
-        dtype. TwoLayerNet.numerical_gradient checks t once this way rather than in each of
-        its forward passes. Raises ValueError as `forward` does."""
+        dtype (y is computed when first read). TwoLayerNet.numerical_gradient checks t once
+        this way rather than in each of its forward passes (see `loss_of_scores`). Raises
+        ValueError as `forward` does."""
         t = _target_rows("SoftmaxWithLoss", _as_float(x), t)
         sums = t.sum(axis=-1)
         tolerance = np.sqrt(np.finfo(t.dtype).eps)
@@ -198,3 +204,13 @@ class SoftmaxWithLoss:
         batch_size = self.y.shape[0] if self.y.ndim == 2 else 1  # one sample when x is 1-D
         dx = (self.y - self.t) / batch_size
         return dx * dout
+
+
+def loss_of_scores(last_layer: Any, scores: np.ndarray, t: Any) -> Callable[[np.ndarray], float]:
+    """last_layer.forward(·, t) as a function of the scores, for a numerical gradient: with t
+    checked once when last_layer is exactly this module's SoftmaxWithLoss (its `with_targets`),
+    else the layer's own forward on every call (a subclass, or the book's own layer, is what
+    must be differentiated). `scores`: one set of scores of the shape the function will get."""
+    if type(last_layer) is SoftmaxWithLoss:
+        return last_layer.with_targets(scores, t)
+    return lambda x: last_layer.forward(x, t)

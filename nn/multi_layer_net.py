@@ -121,9 +121,11 @@ class MultiLayerNet:
 
     def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """The book's slow gradient: central differences of loss(x, t) over every parameter
-        (t checked once, as in TwoLayerNet.numerical_gradient)."""
-        loss_of_scores = self.last_layer.with_targets(self.predict(x), t)
-        loss_W = lambda W: loss_of_scores(self.predict(x)) + self._weight_decay()  # noqa: E731
+        (t checked once unless a subclass redefines loss, as in TwoLayerNet)."""
+        loss_W = lambda W: self.loss(x, t)  # noqa: E731  (the book's idiom)
+        if type(self).loss is MultiLayerNet.loss:
+            of_scores = layers.loss_of_scores(self.last_layer, self.predict(x), t)
+            loss_W = lambda W: of_scores(self.predict(x)) + self._weight_decay()  # noqa: E731
         return {key: _numerical_gradient(loss_W, p) for key, p in self.params.items()}
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
@@ -213,14 +215,18 @@ class MultiLayerNetExtend(MultiLayerNet):
         gradient(x, t) called right after computes the gradient of the same function.
         """
         saved = self._save_state()
-        # t checked once (as in TwoLayerNet.numerical_gradient); the state is restored below
-        loss_of_scores = self.last_layer.with_targets(self.predict(x, train_flg=False), t)
-
-        def loss_W(_: np.ndarray) -> float:
-            self._restore_state(saved)
-            return loss_of_scores(self.predict(x, train_flg=True)) + self._weight_decay()
-
         try:
+            of_scores = None  # t checked once, as in TwoLayerNet, unless loss is redefined
+            if type(self).loss is MultiLayerNetExtend.loss:
+                of_scores = layers.loss_of_scores(self.last_layer,
+                                                  self.predict(x, train_flg=False), t)
+
+            def loss_W(_: np.ndarray) -> float:
+                self._restore_state(saved)
+                if of_scores is None:
+                    return self.loss(x, t, train_flg=True)
+                return of_scores(self.predict(x, train_flg=True)) + self._weight_decay()
+
             return {key: _numerical_gradient(loss_W, p) for key, p in self.params.items()}
         finally:
             self._restore_state(saved)

@@ -145,9 +145,10 @@ class SimpleConvNet:
     def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """The book's slow gradient: central differences of loss(x, t) over every weight (only
         for tiny nets: W2 alone has 432,000 entries at the default sizes)."""
-        # t checked once, as in TwoLayerNet.numerical_gradient
-        loss_of_scores = self.last_layer.with_targets(self.predict(x, engine="layers"), t)
-        loss_W = lambda W: loss_of_scores(self.predict(x, engine="layers"))  # noqa: E731
+        loss_W = lambda W: self.loss(x, t)  # noqa: E731  (the book's idiom)
+        if type(self).loss is SimpleConvNet.loss:  # t checked once, as in TwoLayerNet
+            of_scores = layers.loss_of_scores(self.last_layer, self.predict(x, engine="layers"), t)
+            loss_W = lambda W: of_scores(self.predict(x, engine="layers"))  # noqa: E731
         return {key: _numerical_gradient(loss_W, self.params[key]) for key in KEYS}
 
     def gradient(self, x: np.ndarray, t: np.ndarray,

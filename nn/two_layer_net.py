@@ -75,10 +75,12 @@ class TwoLayerNet:
     def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """The book's slow gradient: central differences of loss(x, t) over every weight.
 
-        The loss is the book's, with t checked once here rather than in each of the 2 forward
-        passes per weight (SoftmaxWithLoss.with_targets): 79,520 of them at 784-50-10."""
-        loss_of_scores = self.lastLayer.with_targets(self.predict(x), t)
-        loss_W = lambda W: loss_of_scores(self.predict(x))  # noqa: E731  (the book's idiom)
+        Unless a subclass redefines loss, t is checked once here rather than in each of the 2
+        forward passes per weight (layers.loss_of_scores): 79,520 of them at 784-50-10."""
+        loss_W = lambda W: self.loss(x, t)  # noqa: E731  (the book's idiom)
+        if type(self).loss is TwoLayerNet.loss:  # the same function, t checked once
+            of_scores = layers.loss_of_scores(self.lastLayer, self.predict(x), t)
+            loss_W = lambda W: of_scores(self.predict(x))  # noqa: E731
         return {key: _numerical_gradient(loss_W, self.params[key]) for key in KEYS}
 
     def gradient(self, x: np.ndarray, t: np.ndarray,

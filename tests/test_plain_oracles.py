@@ -145,26 +145,29 @@ def test_numerical_gradient_with_targets_checked_once_equals_the_plain_one():
 
 
 def test_softmax_with_loss_keeps_the_forward_scores_for_its_lazy_y():
-    """y is computed when first read, from a copy of the scores: changing the caller's array
-    after forward must not change y, and forward must not have computed it yet."""
+    """forward computes y as the book does; the loss function of with_targets leaves it to the
+    first read, from a copy of the scores: changing the caller's array afterwards must not
+    change y, and the numbers must be forward's."""
     from nn.functions import softmax
     from nn.layers import SoftmaxWithLoss
     rng = np.random.default_rng(4)
     x, t = rng.standard_normal((4, 3)), np.array([0, 1, 2, 1])
-    layer = SoftmaxWithLoss()
-    assert layer.y is None
+    eager, lazy = SoftmaxWithLoss(), SoftmaxWithLoss()
+    assert eager.y is None and lazy.y is None
     expected = softmax(x.copy())
-    loss = layer.forward(x, t)
-    assert layer._y is None  # not computed by forward
+    loss = eager.forward(x, t)
+    assert lazy.with_targets(x, t)(x) == loss
+    assert lazy._y is None  # not computed yet
     x += 5.0
-    np.testing.assert_array_equal(layer.y, expected)
-    np.testing.assert_array_equal(layer.backward(), (expected - np.eye(3)[t]) / 4)
+    np.testing.assert_array_equal(eager.y, expected)
+    np.testing.assert_array_equal(lazy.y, expected)
+    np.testing.assert_array_equal(lazy.backward(), (expected - np.eye(3)[t]) / 4)
     assert loss == pytest.approx(-np.mean(np.log(expected[np.arange(4), t])), rel=1e-14)
-    forward = layer.with_targets(np.zeros((4, 3)), t)
+    forward = lazy.with_targets(np.zeros((4, 3)), t)
     with pytest.raises(ValueError, match=r"scores of shape \(2, 3\)"):
         forward(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="SoftmaxWithLoss"):
-        layer.with_targets(np.zeros((4, 3)), np.array([0, 1, 2, 3]))
+        lazy.with_targets(np.zeros((4, 3)), np.array([0, 1, 2, 3]))
 
 
 # ---- the tape (engine.creation_order) against the plain way: search the graph, sort ----------
