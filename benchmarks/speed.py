@@ -31,7 +31,7 @@ def row(work: str, ours: list, reference: list, name: str, target: float | None,
     ratio = statistics.median(ours) / statistics.median(reference)
     goal = "—" if target is None else f"<= {target:.2f}x"
     verdict = "—" if target is None else ("met" if ratio <= target else "NOT met")
-    print(f"| {work} | {shown(ours)} | {name}: {shown(reference)} | {ratio:.3f}x | {goal} | "
+    print(f"| {work} | {shown(ours)} | {name}: {shown(reference)} | {ratio:.4f}x | {goal} | "
           f"{verdict} |")
 
 
