@@ -15,6 +15,7 @@ the point and the input; inside `detect_anomaly()` the first such step is an err
 from __future__ import annotations
 
 import itertools
+import sys
 import warnings
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from operator import attrgetter
@@ -278,10 +279,11 @@ new_serial = itertools.count().__next__  # every node takes one when it is made
 TAPE: list = []  # every Value an operation recorded since the last backward(), in creation order
 # The tape keeps its Values (and what they were computed from) alive until the next backward().
 # So that graphs never differentiated (a loss printed, a validation loop, a REPL) cannot pile up,
-# an operation that finds TAPE_LIMIT nodes on the tape clears it first: ~200 bytes a node, so
-# ~50 MB, 4 of micrograd's demo steps. A graph dropped without backward() is freed at the latest
-# TAPE_LIMIT operations later. Graphs on a cleared tape take the plain way.
+# an operation that finds `tape_limit` nodes on the tape sweeps it first (sweep_tape): graphs
+# dropped since are freed, live ones stay. TAPE_LIMIT nodes is ~200 bytes each, so ~50 MB of
+# garbage at most; the limit doubles while live graphs fill the tape (a 1,000,000-node graph).
 TAPE_LIMIT = 1 << 18
+tape_limit = TAPE_LIMIT  # the tape's size at which the next operation sweeps it
 
 
 def creation_order(roots: Iterable[Any]) -> tuple[list, list]:
@@ -365,9 +367,30 @@ def _taped_order(roots: list, reset: bool = False) -> tuple[list, list] | None:
 
 
 def clear_tape() -> None:
-    """Forget the tape (backward() does, and so does the tape reaching TAPE_LIMIT nodes): the
-    Values on it are freed once nothing else holds them; their graphs take the plain way."""
+    """Forget the tape (backward() does): the Values on it are freed once nothing else holds
+    them; their graphs take the plain way."""
+    global tape_limit
     TAPE.clear()
+    tape_limit = TAPE_LIMIT
+
+
+def sweep_tape() -> None:
+    """Drop from the tape every Value that nothing but the tape holds (graphs dropped without a
+    backward()); live graphs stay on it, in order, so they keep the fast way. Walking from the
+    last made: a node the tape alone refers to is garbage, and freeing it drops its references
+    to its parents, which come earlier. The next sweep waits until the tape has doubled (and
+    holds at least TAPE_LIMIT), so sweeping costs O(1) per operation."""
+    global tape_limit
+    kept: list = []
+    pop, keep, references = TAPE.pop, kept.append, sys.getrefcount
+    while TAPE:
+        node = pop()
+        if references(node) > 2:  # more than `node` here and getrefcount's own argument
+            keep(node)
+    node = None
+    kept.reverse()
+    TAPE.extend(kept)
+    tape_limit = max(TAPE_LIMIT, 2 * len(TAPE))
 
 
 def backward(roots: Sequence[Any], seeds: Sequence[Any], *, retain_graph: bool = False,

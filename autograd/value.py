@@ -225,8 +225,8 @@ def _unary(rule: Rule, a: "Value") -> "Value":
         out._d0, = rule.local(x, data) if d is None else d
         out._op = rule
         out._passes = 0  # (read only for leaves; set so that every slot __init__ sets is set)
-        if len(_TAPE) >= engine.TAPE_LIMIT:  # (see engine.TAPE)
-            engine.clear_tape()
+        if len(_TAPE) >= engine.tape_limit:  # (see engine.TAPE)
+            engine.sweep_tape()
         _record(out)
     else:
         out._a = out._op = None
@@ -259,8 +259,8 @@ def _binary(rule: Rule, a: "Value", b: "Value") -> "Value":
         out._d0, out._d1 = rule.local(x, y, data) if d is None else d
         out._op = rule
         out._passes = 0
-        if len(_TAPE) >= engine.TAPE_LIMIT:
-            engine.clear_tape()
+        if len(_TAPE) >= engine.tape_limit:
+            engine.sweep_tape()
         _record(out)
     else:
         out._a = out._b = out._op = None

@@ -245,7 +245,7 @@ def test_gradients_by_the_tape_equal_the_plain_ones_to_the_last_bit(seed):
     assert _gradients(f, *values) == _gradients(f, *values, taped=False)
 
 
-def test_the_tape_is_cleared_by_backward_and_when_it_is_full(monkeypatch):
+def test_the_tape_is_cleared_by_backward_and_swept_when_it_is_full(monkeypatch):
     from autograd import engine
     engine.clear_tape()
     x = Value(2.0)
@@ -258,9 +258,11 @@ def test_the_tape_is_cleared_by_backward_and_when_it_is_full(monkeypatch):
     assert engine.TAPE and all(n.parents for n in engine.TAPE)
     engine.clear_tape()
     monkeypatch.setattr(engine, "TAPE_LIMIT", 50)
+    monkeypatch.setattr(engine, "tape_limit", 50)
     for _ in range(30):
-        y = y * 1.0001  # each lifts 1.0001, a new Value, where the tape's size is checked
-    assert 0 < len(engine.TAPE) <= 50
+        y = y * 1.0001  # y is live: sweeps keep it
+        (x * 2.0).tanh()  # garbage: sweeps drop it
+    assert 0 < len(engine.TAPE) <= 50 + 3
     x.grad = 0.0
     y.backward()  # made partly before the tape was cleared: the plain way, same gradient
     assert x.grad == pytest.approx(5 * 1.0001 ** 30, rel=1e-12)

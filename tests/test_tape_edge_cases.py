@@ -31,6 +31,12 @@ def plain(monkeypatch):
     return use
 
 
+def _small_tape(monkeypatch, n):
+    """A tape swept every n operations (TAPE_LIMIT, and the limit in force now)."""
+    monkeypatch.setattr(engine, "TAPE_LIMIT", n)
+    monkeypatch.setattr(engine, "tape_limit", n)
+
+
 def _messages(caught):
     return [(m.category.__name__, str(m.message)) for m in caught]
 
@@ -82,14 +88,13 @@ def test_gradient_warning_names_the_same_leaf_with_and_without_the_tape(plain):
 
 def test_a_loop_that_never_calls_backward_does_not_grow_the_tape_without_bound(monkeypatch):
     """Evaluating a model on inputs that are already Values, without no_grad() and without
-    backward() (a validation loop, a REPL), makes no new Value: the tape's size must be
-    checked by the operations themselves (the first version checked it only in Value.__init__,
-    and the tape grew forever)."""
+    backward() (a validation loop, a REPL), makes no new Value: the operations themselves
+    sweep the tape (the first version checked its size only in Value.__init__, and the tape
+    grew forever)."""
     from nn.scalar import MLP
-    monkeypatch.setattr(engine, "TAPE_LIMIT", 50)
+    _small_tape(monkeypatch, 50)
     model = MLP(3, [4, 4, 1], rng=0)
     xs = [Value(0.1), Value(-0.2), Value(0.3)]
-    clear_tape()
     model(xs)
     one_pass = len(engine.TAPE)
     for _ in range(100):
@@ -97,31 +102,56 @@ def test_a_loop_that_never_calls_backward_does_not_grow_the_tape_without_bound(m
     assert len(engine.TAPE) <= engine.TAPE_LIMIT + one_pass
 
 
-def test_a_deleted_graph_is_freed_at_the_latest_tape_limit_operations_later(monkeypatch):
-    """The tape keeps what it holds alive, with everything those nodes were computed from: a
-    deep graph dropped without backward() stays reachable (here a 4000-node chain with
-    TAPE_LIMIT 50) until the next backward() or TAPE_LIMIT more operations, then not at all."""
-    monkeypatch.setattr(engine, "TAPE_LIMIT", 50)
+def test_a_dropped_graph_is_freed_by_the_next_sweep_and_a_live_one_kept(monkeypatch):
+    """The tape keeps what it holds alive, with everything those nodes were computed from. An
+    operation that finds the tape at its limit sweeps it: a graph dropped without backward()
+    (here a 4000-node chain) is freed then, while a live graph stays, in order, and its
+    backward takes the fast way; the limit doubles while live graphs fill the tape."""
+    _small_tape(monkeypatch, 50)
     x = Value(0.5)
     y = x
     for _ in range(2000):
-        y = y * 0.999 + x
+        y = y * 0.999 + x  # live while it grows: every sweep keeps it, the limit doubles
+    assert len(engine.TAPE) == 4000 and engine.tape_limit >= 4000
+    keep = x * 3.0  # a small live graph
     del y
-    assert len(topological_order(list(engine.TAPE))) > 1000  # the chain, held by the tape
-    z = Value(1.0)
-    for _ in range(engine.TAPE_LIMIT + 1):
-        z = z.tanh()
-    assert len(topological_order(list(engine.TAPE))) <= engine.TAPE_LIMIT + 2  # z's own chain
-    w = x * 2.0
-    w.backward()
-    assert engine.TAPE == []
+    while len(engine.TAPE) < engine.tape_limit:
+        x * 1.0  # garbage: nothing keeps it
+    z = x.tanh()  # the operation that sweeps
+    assert [id(n) for n in engine.TAPE] == [id(keep), id(z)]  # the chain and garbage are gone
+    assert engine._taped_order([keep]) is not None  # the live graph is still on the tape
+    keep.backward()
+    assert x.grad == 3.0 and engine.TAPE == []
+
+
+def test_a_live_graph_larger_than_the_limit_keeps_the_fast_way(monkeypatch):
+    """A graph built over several sweeps stays on the tape whole (the first version cleared the
+    tape at its limit, and such graphs took the plain way: search and sort, 2.5 times slower for
+    a 1,000,000-node chain)."""
+    _small_tape(monkeypatch, 64)
+    x = Value(0.5)
+    y = x
+    for _ in range(1000):
+        y = (y * 0.999).tanh()
+    assert engine._taped_order([y]) is not None
+    ops, _ = engine._taped_order([y])
+    assert len(ops) == 2000
+    y.backward()
+    clear_tape()
+    x2 = Value(0.5)
+    y2 = x2
+    for _ in range(1000):
+        y2 = (y2 * 0.999).tanh()
+    clear_tape()  # the plain way
+    y2.backward()
+    assert x.grad == x2.grad
 
 
 # ---- behaviour verified (pins) -------------------------------------------------------------------
 def _train(steps, *, taped, limit=None, monkeypatch=None):
     from nn.scalar import MLP
     if limit is not None:
-        monkeypatch.setattr(engine, "TAPE_LIMIT", limit)
+        _small_tape(monkeypatch, limit)
     model = MLP(2, [6, 6, 1], rng=3)
     data = [([0.5, -1.0], 1.0), ([1.5, 0.3], -1.0), ([-0.7, 0.8], 1.0), ([0.1, 0.2], -1.0)]
     history = []
@@ -232,7 +262,7 @@ def test_an_error_mid_forward_leaves_nothing_that_breaks_the_next_pass(plain):
 
 def test_viz_on_taped_cleared_and_gradient_graphs(monkeypatch, tmp_path):
     import viz
-    monkeypatch.setattr(engine, "TAPE_LIMIT", 5)  # cleared in the middle of the graph
+    _small_tape(monkeypatch, 5)  # swept several times while the graph is built
     a, b = Value(1.2, label="a"), Value(-0.3, label="b")
     h = (a * b).tanh()
     out = h * h + a * 3.0 + b
