@@ -374,6 +374,14 @@ def clear_tape() -> None:
     tape_limit = TAPE_LIMIT
 
 
+def _references_of_a_local() -> int:
+    probe = object()  # held by this one name only
+    return sys.getrefcount(probe)
+
+
+_HELD_BY_ONE_NAME = _references_of_a_local()  # what getrefcount says then (2 on CPython 3.11)
+
+
 def sweep_tape() -> None:
     """Drop from the tape every Value that nothing but the tape holds (graphs dropped without a
     backward()); live graphs stay on it, in order, so they keep the fast way. Walking from the
@@ -385,7 +393,7 @@ def sweep_tape() -> None:
     pop, keep, references = TAPE.pop, kept.append, sys.getrefcount
     while TAPE:
         node = pop()
-        if references(node) > 2:  # more than `node` here and getrefcount's own argument
+        if references(node) > _HELD_BY_ONE_NAME:  # something besides `node` here holds it
             keep(node)
     node = None
     kept.reverse()
