@@ -52,7 +52,7 @@ class Node:
     _op: Any  # the operation that made this node (a Rule or a Function); None for a leaf
     _a: Any  # the first input (None for a leaf)
     _b: Any  # the second input (None for a leaf or a one-input operation)
-    _visited: object  # the token of the last topological_order that reached this node
+    _visited: object  # the token of the last search (topological_order, the tape) to reach it
     _passes: int  # a leaf: backward passes summed in .grad (NO_GRAPH: computed under no_grad)
     _serial: int  # when the node was made: a number from `new_serial`, larger for later nodes
     _taped = False  # whether operations of this kind write their results on the TAPE (Value)
