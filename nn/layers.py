@@ -163,8 +163,8 @@ class SoftmaxWithLoss:
         self._x, self._y = None, value
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
-        loss = self.with_targets(x, t)(x)
-        self.y = softmax(self._x)
+        loss = self.with_targets(x, t)(x)  # t checked, self.t and self.loss set
+        self.y = softmax(x)  # kept for backward, as the book does
         return loss
 
     def with_targets(self, x: np.ndarray, t: np.ndarray) -> Callable[[np.ndarray], float]:
