@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from .build import folded_constants, module_groups
-from .format import format_number, format_shape, visible
 from autograd import backward_order
 
+from .build import folded_constants, module_groups
+from .format import format_number, format_shape, visible
 from .nodes import (as_outputs, consumers_of, grad_of, graph_order, has_gradients, is_const,
                     is_tensor, node_names, passes_summed, plain)
 from .rules import rule_text, scalar_rule, tensor_rule, term
