@@ -12,7 +12,7 @@ import warnings
 
 import pytest
 
-from autograd import Value, engine, grad, topological_order
+from autograd import Value, engine, grad
 from autograd.engine import clear_tape
 
 
