@@ -454,6 +454,10 @@ class Tensor(Node):
                 g = g.data
             grads = fn.backward(g, a.data, self.data) if b is None else \
                 fn.backward(g, a.data, b.data, self.data)
+        if not isinstance(grads, (tuple, list)) or len(grads) != (1 if b is None else 2):
+            raise TypeError(f"{fn!r}.backward must return a tuple with one gradient per input "
+                            f"({1 if b is None else 2}), got {type(grads).__name__}"
+                            f"{f' of {len(grads)}' if isinstance(grads, (tuple, list)) else ''}")
         _receive(a, grads[0], g)
         if b is not None:
             _receive(b, grads[1], g)

@@ -256,3 +256,49 @@ def test_inputs_are_named_whatever_forwards_first_parameter_is_called():
             return (g * a, g * b)  # exchanged
     report = gradcheck(Mul, np.array([1.0, 2.0]), np.array([3.0, -1.0]), order=1)
     assert [r.input for r in report.rows] == ["a", "b"]
+
+
+def test_a_backward_returning_the_wrong_number_of_gradients_is_named():
+    """One gradient per input, in a tuple (a list is taken too): a missing one, or a bare array,
+    is a TypeError naming the operation, not a silently dropped gradient."""
+    import numpy as np
+    import pytest
+
+    from autograd import Function, Tensor
+
+    class Short(Function):
+        symbol = "short"
+
+        def forward(self, x, y):
+            return x * y
+
+        def backward(self, g, x, y, out):
+            return (g * y,)
+
+    class Bare(Function):
+        symbol = "bare"
+
+        def forward(self, x):
+            return 2 * x
+
+        def backward(self, g, x, out):
+            return 2 * g
+
+    class AsList(Function):
+        symbol = "list"
+
+        def forward(self, x):
+            return 2 * x
+
+        def backward(self, g, x, out):
+            return [2 * g]
+
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    with pytest.raises(TypeError, match=r"Short.backward must return a tuple with one gradient "
+                                        r"per input \(2\), got tuple of 1"):
+        Short()(x, x).sum().backward()
+    with pytest.raises(TypeError, match=r"Bare.backward .* \(1\), got ndarray"):
+        Bare()(x).sum().backward()
+    x.grad = None
+    AsList()(x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0])
