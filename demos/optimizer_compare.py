@@ -25,7 +25,7 @@ from nn.datasets import DatasetError, load_idx_dir, random_batch, resolve_datase
 from nn.multi_layer_net import MultiLayerNet
 
 from .common import DemoResult, integer, parse_args, run_script, save_figures
-from .training import _progress, _say
+from .training import _progress, _say, run_options
 
 START = (-7.0, 2.0)
 STEPS = 30
@@ -76,9 +76,7 @@ def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hidden", type=integer(1), default=100, help="units per layer (100)")
     parser.add_argument("--layers", type=integer(1), default=4, help="hidden layers (4)")
     parser.add_argument("--seed", type=integer(0), default=0, help="weights and batches (0)")
-    parser.add_argument("--threads", type=integer(0), default=1,
-                        help="BLAS threads while training (1; 0 leaves them as they are)")
-    parser.add_argument("--progress", default="auto", choices=["auto", "on", "off"])
+    run_options(parser)
 
 
 def run(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> DemoResult:

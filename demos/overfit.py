@@ -23,7 +23,7 @@ from nn.monitor import Monitor
 from nn.multi_layer_net import MultiLayerNetExtend
 
 from .common import DemoResult, integer, parse_args, real, run_script, save_figures
-from .training import _progress
+from .training import _progress, run_options
 
 TRAIN_SAMPLES = 300
 VARIANTS = ("plain", "weight decay", "dropout")
@@ -47,9 +47,7 @@ def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--monitor-every", type=integer(1), default=30,
                         help="the monitor records every k iterations (30)")
     parser.add_argument("--seed", type=integer(0), default=0, help="weights and batches (0)")
-    parser.add_argument("--threads", type=integer(0), default=1,
-                        help="BLAS threads (1; 0 leaves them as they are)")
-    parser.add_argument("--progress", default="auto", choices=["auto", "on", "off"])
+    run_options(parser)
 
 
 def run(argv: Sequence[str] | None = None, out_dir: str | Path = "out") -> DemoResult:
